@@ -1,0 +1,1 @@
+"""Analysis: link metrics (networkx), link-gap suggestions and content gaps (scipy sparse)."""

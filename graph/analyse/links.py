@@ -1,0 +1,120 @@
+"""Link metrics on the body+related link graph; nav links are counted apart, self-links never."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph import iris
+from graph.records import Article, ArticleConcepts, Concept, Link, LinkKind, LinkStatus, PageMetrics
+
+COUNTED = (LinkKind.BODY, LinkKind.RELATED)
+REACHES = (LinkStatus.OK, LinkStatus.REDIRECT)
+LOUVAIN_SEED = 42
+
+
+@dataclass(frozen=True)
+class LinkAnalysis:
+    """Per-page metrics plus the named topic clusters."""
+
+    metrics: dict[str, PageMetrics]
+    clusters: dict[str, str]
+    start_pages: tuple[str, ...]
+
+
+def _counts(link: Link, source: str, urls: set[str]) -> bool:
+    return link.kind in COUNTED and link.status in REACHES and link.target in urls and link.target != source
+
+
+def link_graph(articles: Sequence[Article]) -> nx.DiGraph:
+    """Pages as nodes; an edge per linked pair with `count` = link occurrences (body and related)."""
+    urls = {a.url for a in articles}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(urls))
+    for a in articles:
+        for link in a.links:
+            if _counts(link, a.url, urls):
+                data = graph.get_edge_data(a.url, link.target)
+                graph.add_edge(a.url, link.target, count=(data["count"] + 1) if data else 1)
+    return graph
+
+
+def link_scores(pagerank: Mapping[str, float]) -> dict[str, float]:
+    """PageRank log-scaled and min-max scaled to 0-100 (docs/analysis.md gives the formula).
+
+    >>> link_scores({"a": 0.1, "b": 0.01, "c": 0.001})
+    {'a': 100.0, 'b': 50.0, 'c': 0.0}
+    """
+    logs = {u: math.log10(max(v, 1e-12)) for u, v in pagerank.items()}
+    lo, hi = min(logs.values(), default=0.0), max(logs.values(), default=0.0)
+    span = hi - lo
+    return {u: round(100 * (v - lo) / span, 2) if span > 1e-12 else 100.0 for u, v in logs.items()}
+
+
+def analyse_links(articles: Sequence[Article], extracted: Mapping[str, ArticleConcepts],
+                  concepts: Mapping[str, Concept], site_key: str, start_urls: Sequence[str]) -> LinkAnalysis:
+    """Every page metric of pages.csv, computed once on the link graph."""
+    graph = link_graph(articles)
+    pagerank = nx.pagerank(graph, alpha=0.85) if len(graph) else {}
+    scores = link_scores(pagerank)
+    hubs, auths = _hits(graph)
+    starts = tuple(u for u in start_urls if u in graph) or _top(scores)
+    depth = nx.multi_source_dijkstra_path_length(graph, set(starts), weight=None) if starts else {}
+    cluster_of, names = _clusters(graph, extracted, concepts, site_key)
+    nav, broken = _nav_and_broken(articles)
+    metrics = {}
+    for url in graph.nodes:
+        ins, outs = graph.in_edges(url, data="count"), graph.out_edges(url, data="count")
+        metrics[url] = PageMetrics(
+            url=url, inlinks=len(ins), inlinks_total=sum(c for *_, c in ins), nav_inlinks=nav[url],
+            outlinks=len(outs), outlinks_total=sum(c for *_, c in outs), broken_links=broken[url],
+            pagerank=round(pagerank.get(url, 0.0), 6), link_score=scores.get(url, 0.0),
+            depth=depth.get(url), hub=round(hubs.get(url, 0.0), 6), authority=round(auths.get(url, 0.0), 6),
+            cluster=cluster_of.get(url, ""), orphan=not ins, dead_end=not outs,
+        )
+    return LinkAnalysis(metrics, names, starts)
+
+
+def _top(scores: Mapping[str, float]) -> tuple[str, ...]:
+    if not scores:
+        return ()
+    return (min(scores, key=lambda u: (-scores[u], u)),)
+
+
+def _hits(graph: nx.DiGraph) -> tuple[dict[str, float], dict[str, float]]:
+    if graph.number_of_edges() == 0:
+        return {}, {}
+    try:
+        return nx.hits(graph, max_iter=500, normalized=True)  # type: ignore[no-any-return]
+    except nx.PowerIterationFailedConvergence:
+        return {}, {}
+
+
+def _nav_and_broken(articles: Sequence[Article]) -> tuple[Counter[str], Counter[str]]:
+    """Distinct pages linking in from navigation, and broken links per page."""
+    nav_pairs = {(a.url, lk.target) for a in articles for lk in a.links
+                 if lk.kind == LinkKind.NAV and lk.target and lk.target != a.url}
+    nav = Counter(target for _, target in nav_pairs)
+    broken = Counter(a.url for a in articles for lk in a.links if lk.status == LinkStatus.BROKEN)
+    return nav, broken
+
+
+def _clusters(graph: nx.DiGraph, extracted: Mapping[str, ArticleConcepts], concepts: Mapping[str, Concept],
+              site_key: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Louvain communities (fixed seed), each named after its members' most common about-concept."""
+    if graph.number_of_edges() == 0:
+        return {}, {}
+    communities = nx.community.louvain_communities(graph.to_undirected(), seed=LOUVAIN_SEED)
+    communities = sorted((sorted(c) for c in communities if len(c) > 1), key=lambda c: (-len(c), c[0]))
+    cluster_of, names = {}, {}
+    for number, members in enumerate(communities, start=1):
+        key = iris.cluster_iri(site_key, number)
+        about = Counter(c for u in members if u in extracted for c in extracted[u].about)
+        top = min(about, key=lambda c: (-about[c], c)) if about else ""
+        names[key] = concepts[top].label if top in concepts else f"cluster {number}"
+        cluster_of.update(dict.fromkeys(members, key))
+    return cluster_of, names

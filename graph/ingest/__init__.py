@@ -1,0 +1,1 @@
+"""Ingest: files on disk -> Article records with resolved links."""

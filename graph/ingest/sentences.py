@@ -1,0 +1,47 @@
+"""Sentence splitting shared by every reader, so a link's sentence means the same in every format.
+
+>>> split_sentences("Rest helps. Ice helps too! Does heat? Yes, e.g. a pad.")
+['Rest helps.', 'Ice helps too!', 'Does heat?', 'Yes, e.g. a pad.']
+>>> sentence_at("One. Two three. Four.", 7)
+'Two three.'
+>>> split_sentences('He said "stop." Then left.')
+['He said "stop."', 'Then left.']
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! or ? followed by space and a capital, digit or quote; "e.g." and "i.e." do not end one.
+_BOUNDARY = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<=[.!?])[\"'”’)]?\s+(?=[A-Z0-9\"“‘(])")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace runs to one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each sentence in `text`."""
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        spans.append((start, m.start() + len(m.group(0).rstrip())))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a paragraph, whitespace-collapsed."""
+    return [clean(text[a:b]) for a, b in sentence_spans(text)]
+
+
+def sentence_at(text: str, offset: int) -> str:
+    """The sentence containing character `offset` (the last one if past the end)."""
+    spans = sentence_spans(text)
+    for a, b in spans:
+        if a <= offset < b:
+            return clean(text[a:b])
+    return clean(text[spans[-1][0] : spans[-1][1]]) if spans else ""

@@ -1,0 +1,112 @@
+"""The one table of settings, read by the CLI, `linkgraph.toml` and the docs.
+
+>>> s = Settings.from_mapping({"site_url": "https://example.org/"})
+>>> s.site_url, s.gaps_per_source
+('https://example.org/', 5)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from graph.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("site_url", str, "https://example.org/",
+            "Home URL of the site; article URLs and internal links are resolved against it."),
+    Setting("url_pattern", list, ["/articles/{slug}/"],
+            "Path template(s) of article URLs, each with one {slug}; a string or a list."),
+    Setting("vocabulary", list, [],
+            "Extra SKOS vocabulary files (Turtle), merged over the shipped one; theirs win."),
+    Setting("start_pages", list, [],
+            "URLs click depth is measured from; default: site_url if it is an article, else the top page."),
+    Setting("max_file_bytes", int, 5_000_000, "Articles larger than this are skipped and reported."),
+    Setting("gaps_per_source", int, 5, "Most link-gap suggestions listed per source page."),
+    Setting("gap_min_score", float, 0.2, "Suggestions scoring below this (0-1) are dropped."),
+    Setting("exclude_pages", list, [], "URLs never suggested as link source or target."),
+    Setting("content_gap_min_articles", int, 2,
+            "A concept no page is about is a content gap once this many articles mention it."),
+    Setting("query_timeout", float, 10.0,
+            "Seconds a SPARQL query may run before it is stopped (exit 3 / HTTP 503)."),
+    Setting("max_rows", int, 10_000, "Most result rows returned by a query; more are cut and flagged."),
+    Setting("host", str, "127.0.0.1", "Address `linkgraph serve` binds to."),
+    Setting("port", int, 7878, "Port `linkgraph serve` listens on."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    """Check a value against its setting's type; a lone string counts as a one-item list."""
+    if setting.type is list and isinstance(value, str):
+        return [value]
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, setting.type) or isinstance(value, bool) != (setting.type is bool):
+        raise UsageError(f"setting {setting.name!r} must be {setting.type.__name__}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one build or server; built from the table above."""
+
+    site_url: str = _BY_NAME["site_url"].default
+    url_pattern: list[str] = field(default_factory=lambda: list(_BY_NAME["url_pattern"].default))
+    vocabulary: list[str] = field(default_factory=list)
+    start_pages: list[str] = field(default_factory=list)
+    max_file_bytes: int = _BY_NAME["max_file_bytes"].default
+    gaps_per_source: int = _BY_NAME["gaps_per_source"].default
+    gap_min_score: float = _BY_NAME["gap_min_score"].default
+    exclude_pages: list[str] = field(default_factory=list)
+    content_gap_min_articles: int = _BY_NAME["content_gap_min_articles"].default
+    query_timeout: float = _BY_NAME["query_timeout"].default
+    max_rows: int = _BY_NAME["max_rows"].default
+    host: str = _BY_NAME["host"].default
+    port: int = _BY_NAME["port"].default
+    config_dir: Path | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], config_dir: Path | None = None) -> Settings:
+        """Settings from a parsed config; unknown keys are an error, so typos never pass silently."""
+        unknown = sorted(set(data) - set(_BY_NAME))
+        if unknown:
+            raise UsageError(f"unknown setting(s) in config: {', '.join(unknown)}")
+        values = {k: _coerce(_BY_NAME[k], v) for k, v in data.items()}
+        return cls(config_dir=config_dir, **values)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read a `linkgraph.toml`; a bad file is a usage error with its path."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read config {path}: {exc.__class__.__name__}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"config {path} is not valid TOML: {exc}") from exc
+        return cls.from_mapping(data, config_dir=path.parent)
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with CLI options applied; None means 'not given'."""
+        given = {k: _coerce(_BY_NAME[k], v) for k, v in values.items() if v is not None}
+        return replace(self, **given)
+
+
+def settings_names() -> list[str]:
+    """Names of every setting, in table order (the docs test uses it)."""
+    return [f.name for f in fields(Settings) if f.name in _BY_NAME]
