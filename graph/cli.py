@@ -28,6 +28,10 @@ class Group(click.Group):
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            # The reader went away (`linkgraph query ... | head`): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous output is unchanged.", err=True)
             sys.exit(130)
@@ -123,6 +127,99 @@ def export(out: Path, fmt: str, output: Path | None) -> None:
         path = Path(tmp) / f"graph.{form.extensions[0]}"
         store.dump(db, path, form, PREFIXES)
         click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "rdfxml", "jsonld")
+
+
+def _param_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param needs NAME=VALUE, got {item!r}")
+        pairs[name.strip()] = value
+    return pairs
+
+
+@cli.command()
+@click.argument("args", nargs=-1, metavar="[OUT] (QUERY | NAME)")
+@click.option("--file", "-f", "query_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Read the SPARQL query from a .rq file.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of a named query (repeatable); bound safely, never pasted into the text.")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
+              help="Output format (csv/tsv/json/xml for SELECT and ASK; turtle/ntriples/rdfxml/jsonld for graphs).")
+@click.option("--endpoint", metavar="URL", help="Query a remote SPARQL endpoint instead of a build (OUT not needed).")
+@setting_option
+def query(args: tuple[str, ...], query_file: Path | None, params: tuple[str, ...], fmt: str, endpoint: str | None,
+          settings_pairs: tuple[tuple[str, str], ...]) -> None:
+    """Run a SPARQL query (text, --file or a shipped query NAME) against the build in OUT.
+
+    The prefixes schema, skos, rdf, rdfs, xsd, prov, owl, lg and lgc are predeclared; the default graph
+    is the union of all graphs. Run `linkgraph queries` for the named queries.
+    """
+    from graph import query as q
+    from graph.remote import query_endpoint
+
+    settings = load_settings(None, None, settings_pairs)
+    expected = (0 if endpoint else 1) + (0 if query_file else 1)
+    if len(args) != expected:
+        raise UsageError("usage: linkgraph query OUT (QUERY | --file F.rq | NAME) or --endpoint URL QUERY")
+    text = query_file.read_text(encoding="utf-8-sig") if query_file else args[-1]
+    if endpoint:
+        click.echo(query_endpoint(endpoint, text, fmt, settings.query_timeout), nl=False)
+        return
+    store_path = _store_path(Path(args[0]))
+    names = {n.name for n in q.list_queries()}
+    if not query_file and text in names:
+        result = q.run_named_query(store_path, text, _param_pairs(params), timeout=settings.query_timeout,
+                                   max_rows=settings.max_rows)
+    else:
+        if params:
+            raise UsageError("--param only applies to named queries")
+        result = q.run_query(store_path, text, timeout=settings.query_timeout, max_rows=settings.max_rows)
+    click.echo(q.format_result(result, fmt), nl=False)
+    if result.truncated:
+        click.echo(f"Results cut at {settings.max_rows} rows (setting max_rows).", err=True)
+
+
+def _store_path(out: Path) -> Path:
+    from graph import store
+
+    path = out / store.STORE_DIR
+    if not path.is_dir():
+        raise UsageError(f"no linkgraph build in {out} (run `linkgraph build` first)")
+    return path
+
+
+@cli.command()
+def queries() -> None:
+    """List the named editorial queries shipped with linkgraph, with their parameters."""
+    from graph.query import list_queries
+
+    for nq in list_queries():
+        params = " ".join(f"--param {p.name}=<{p.type}>" for p in nq.params)
+        click.echo(f"{nq.name}: {nq.title}" + (f"  [{params}]" if params else ""))
+        click.echo(f"    {nq.description}")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--host", help="Address to bind (default 127.0.0.1; another address needs --token or --no-auth).")
+@click.option("--port", type=int, help="Port (default 7878).")
+@click.option("--token", envvar="LINKGRAPH_TOKEN", help="Require this bearer token (also LINKGRAPH_TOKEN).")
+@click.option("--no-auth", is_flag=True, help="Allow a non-loopback --host without a token.")
+@click.option("--cors", metavar="ORIGIN", help="Allow cross-origin requests from this exact origin.")
+@setting_option
+def serve(out: Path, host: str | None, port: int | None, token: str | None, no_auth: bool, cors: str | None,
+          settings_pairs: tuple[tuple[str, str], ...]) -> None:
+    """Serve OUT: SPARQL 1.1 Protocol at /sparql, the explorer at /, reports under /reports/."""
+    from graph.serve import serve as run_server
+
+    _store_path(out)
+    settings = load_settings(None, None, settings_pairs)
+    run_server(out, settings, host=host, port=port, token=token, cors=cors, no_auth=no_auth)
 
 
 @cli.command(name="settings")

@@ -9,24 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from graph import __version__, model, store
 from graph.analyse.content import content_gaps
 from graph.analyse.gaps import GapFinder, GapSettings
-from graph.analyse.links import analyse_links
-from graph.errors import ArticleError, UsageError
+from graph.analyse.links import LinkAnalysis, analyse_links
+from graph.errors import UsageError
 from graph.extract import Matcher, drop_generic_about, extract
-from graph.ingest.registry import extensions, reader_for
+from graph.ingest.registry import extensions, read_file
 from graph.ingest.resolve import Corpus, resolve
 from graph.ingest.source import SourceFile, read_sources
 from graph.ingest.urls import Site
 from graph.iris import PREFIXES
 from graph.outdir import atomic_output
-from graph.records import Article, Skipped
+from graph.records import Article, ArticleConcepts, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
 from graph.reports import ReportData, write_reports
 from graph.settings import Settings
@@ -57,20 +59,17 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 def read_articles(source: Path, settings: Settings, digest: hashlib._Hash,
                   progress: ProgressFn = _quiet) -> tuple[list[Article], list[Skipped]]:
-    """Every readable article; each unreadable file becomes a Skipped row and the build goes on."""
+    """Every readable article; each unreadable file or row becomes a Skipped row and the build goes on."""
     items = list(read_sources(source, settings.max_file_bytes))
-    articles, skipped = [], []
-    total = sum(isinstance(i, SourceFile) for i in items)
-    for item in items:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    files = [i for i in items if isinstance(i, SourceFile)]
+    skipped.extend(i for i in items if isinstance(i, Skipped))
+    for done, item in enumerate(files, start=1):
         digest.update(item.path.encode() + b"\0" + item.text.encode() + b"\0")
-        try:
-            articles.append(reader_for(item.path)(item.path, item.text))  # type: ignore[misc]
-        except ArticleError as exc:
-            skipped.append(Skipped(item.path, "skipped", str(exc)))
-        progress("read", len(articles) + len(skipped), total)
+        for found in read_file(item.path, item.text):
+            (articles if isinstance(found, Article) else skipped).append(found)  # type: ignore[arg-type]
+        progress("read", done, len(files))
     return articles, skipped
 
 
@@ -121,8 +120,8 @@ def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _q
                        sum(m.broken_links for m in links.metrics.values()), round(time.perf_counter() - clock, 2))
 
 
-def _quads(corpus: Corpus, extracted: dict, vocab: Vocabulary, site: Site,  # type: ignore[type-arg]
-           links, gaps, cgaps) -> list:  # type: ignore[no-untyped-def]
+def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
+           links: LinkAnalysis, gaps: Sequence[Gap], cgaps: Sequence[ContentGap]) -> list[ox.Quad]:
     quads = model.vocabulary_quads(vocab, site.host)
     for a in corpus.articles:
         quads.extend(model.article_quads(a, extracted[a.url]))
@@ -130,7 +129,7 @@ def _quads(corpus: Corpus, extracted: dict, vocab: Vocabulary, site: Site,  # ty
     return quads
 
 
-def _write(tmp: Path, quads: list, reports: ReportData) -> None:  # type: ignore[type-arg]
+def _write(tmp: Path, quads: list[ox.Quad], reports: ReportData) -> None:
     db = store.create(tmp / store.STORE_DIR, quads)
     store.dump(db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
     del db

@@ -15,6 +15,7 @@ import difflib
 import itertools
 import json
 import multiprocessing
+import re
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ PARAM_TYPES = ("iri", "literal", "concept")
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _STARTUP_SECONDS = 60.0  # spawning the worker and opening the store; not part of the query budget
+_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")  # SPARQL codepoint escapes
 _PARSE_LOCK = threading.Lock()  # rdflib's pyparsing grammar is shared, mutable state
 
 
@@ -123,23 +125,26 @@ def _inspect(text: str, local_graphs: Collection[str]) -> _Checked:
 def _parse(text: str) -> tuple[Any, Any]:
     """rdflib parse tree of a query; an update is refused, anything else unparsable is a syntax error.
 
-    Oxigraph also ends a comment at a bare CR, rdflib only at LF: normalise so that both parsers
-    see the same tokens (else `# x<CR>SERVICE ...` would hide a SERVICE from the guard).
+    The guard is only as good as rdflib's view matching oxigraph's, so two rdflib habits are
+    undone. rdflib expands \\uXXXX escapes before parsing, oxigraph only inside strings and IRIs:
+    `"\\u0022"` would open a long string for rdflib and hide what follows. So each escape becomes
+    a plain letter here, which keeps every token boundary where oxigraph sees it. And rdflib
+    ends comments only at LF, oxigraph also at CR (`# x<CR>SERVICE ...`).
     """
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parser import Query, UpdateUnit
 
-    view = text.replace("\r\n", "\n").replace("\r", "\n")
+    view = _ESCAPE.sub("x", text).replace("\r\n", "\n").replace("\r", "\n")
     with _PARSE_LOCK:
         try:
-            tree = parseQuery(view)
+            tree = Query.parse_string(view, parse_all=True)
             return tree[0], tree[1]
         except RecursionError:
             raise QuerySyntaxError("SPARQL syntax error: the query nests too deeply") from None
         except ParseBaseException as exc:
             query_error = exc
         try:
-            update = parseUpdate(view)
+            update = UpdateUnit.parse_string(view, parse_all=True)[0]
         except (ParseBaseException, RecursionError):
             raise QuerySyntaxError(f"SPARQL syntax error: {query_error}") from None
     if not _get(update, "request"):
@@ -343,8 +348,8 @@ def _evaluate(store: ox.Store, job: _Job) -> QueryResult:
         job.text,
         prefixes=PREFIXES,
         use_default_graph_as_union=job.union,
-        default_graph=None if job.default_graphs is None else _nodes(job.default_graphs),
-        named_graphs=None if job.named_graphs is None else _nodes(job.named_graphs),
+        default_graph=_nodes(job.default_graphs),
+        named_graphs=_nodes(job.named_graphs),
         substitutions={ox.Variable(name): term for name, term in job.substitutions} or None,
     )
     if isinstance(results, ox.QueryBoolean):
@@ -357,8 +362,9 @@ def _evaluate(store: ox.Store, job: _Job) -> QueryResult:
     return QueryResult(job.form, triples=tuple(triples), truncated=cut)
 
 
-def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
-    return [ox.NamedNode(iri) for iri in iris]
+def _nodes(iris: Iterable[str] | None) -> list[Any] | None:
+    """Graph IRIs as nodes for pyoxigraph's dataset arguments; None keeps its default."""
+    return None if iris is None else [ox.NamedNode(iri) for iri in iris]
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
@@ -527,8 +533,9 @@ def resolve_concept(label: str, budget: _Budget) -> ox.NamedNode:
         budget.store_path, _CONCEPT_LOOKUP, timeout=budget.timeout, max_rows=100,
         bindings={"label": ox.Literal(label)}, local_graphs=budget.graphs,
     )
-    preferred = {r[0].value for r in result.rows if r[1] is not None and r[1].value == "true"}
-    candidates = preferred or {r[0].value for r in result.rows if r[0] is not None}
+    found = [(row[0].value, row[1]) for row in result.rows if isinstance(row[0], ox.NamedNode)]
+    preferred = {iri for iri, flag in found if flag == ox.Literal(True)}
+    candidates = preferred or {iri for iri, _ in found}
     if not candidates:
         raise UsageError(f"no concept labelled {label!r}")
     if len(candidates) > 1:
@@ -556,7 +563,7 @@ def format_result(result: QueryResult, fmt: str) -> str:
     if fmt not in formats:
         raise UsageError(f"format {fmt!r} does not fit a {result.form} query; use {RESULT_FORMATS}")
     parsed = ox.parse_query_results(_results_json(result), ox.QueryResultsFormat.JSON)
-    return bytes(parsed.serialize(format=formats[fmt])).decode("utf-8")
+    return (parsed.serialize(format=formats[fmt]) or b"").decode("utf-8")
 
 
 def _format_graph(result: QueryResult, fmt: str) -> str:
@@ -572,8 +579,8 @@ def _format_graph(result: QueryResult, fmt: str) -> str:
     if fmt not in formats:
         raise UsageError(f"format {fmt!r} does not fit a {result.form} query; use {GRAPH_FORMATS}")
     prefixes = None if fmt == "ntriples" else PREFIXES
-    data = ox.serialize(result.triples, format=formats[fmt], prefixes=prefixes)
-    return bytes(data or b"").decode("utf-8")
+    data = ox.serialize(result.triples, format=formats[fmt], prefixes=prefixes) or b""
+    return data.decode("utf-8")
 
 
 def _results_json(result: QueryResult) -> str:

@@ -110,3 +110,15 @@ class Settings:
 def settings_names() -> list[str]:
     """Names of every setting, in table order (the docs test uses it)."""
     return [f.name for f in fields(Settings) if f.name in _BY_NAME]
+
+
+def settings_markdown() -> str:
+    """The settings table as Markdown; docs/settings.md embeds exactly this (a test checks it)."""
+    lines = ["| name | type | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | {s.type.__name__} | `{s.default!r}` | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

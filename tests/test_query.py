@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import time
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -16,6 +17,7 @@ from graph.query import (
     QueryForm,
     QueryResult,
     check_query,
+    display_term,
     format_result,
     list_queries,
     load_query,
@@ -106,7 +108,6 @@ FIXTURE = f"""
 }}
 """
 
-LIMITS = {"timeout": 20.0, "max_rows": 1000}
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +122,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def values(result: QueryResult, var: str) -> list[str | None]:
-    return [None if t is None else t.value for t in result.column(var)]
+    return [None if t is None else display_term(t) if isinstance(t, ox.Triple) else t.value
+            for t in result.column(var)]
 
 
 def named(store: Path, name: str, **params: str) -> QueryResult:
-    return run_named_query(store, name, params, **LIMITS)
+    return run_named_query(store, name, params, timeout=20.0, max_rows=1000)
+
+
+def sparql(store: Path, text: str, *, timeout: float = 20.0, max_rows: int = 1000, **kw: Any) -> QueryResult:
+    """run_query with generous limits, for tests that are not about limits."""
+    return run_query(store, text, timeout=timeout, max_rows=max_rows, **kw)
 
 
 # ----------------------------------------------------------------------------- guard
@@ -146,6 +153,19 @@ def named(store: Path, name: str, **params: str) -> QueryResult:
 def test_service_is_refused_wherever_it_hides(text: str) -> None:
     with pytest.raises(QueryRefused, match="SERVICE"):
         check_query(text)
+
+
+def test_unicode_escapes_cannot_hide_a_service_in_a_fake_long_string() -> None:
+    # Pre-expanded, the two \u0022 escapes would read as a long string around the SERVICE.
+    text = r'SELECT * { BIND("\u0022" AS ?x) SERVICE <http://evil.example/> { ?s ?p ?o } BIND("\u0022" AS ?y) }'
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        check_query(text)
+    assert check_query(r'SELECT ?x { BIND("caf\u00e9" AS ?x) }') is QueryForm.SELECT
+
+
+def test_unicode_escapes_reach_oxigraph_unchanged(store: Path) -> None:
+    result = sparql(store, r'SELECT ?x { BIND("caf\u00e9 \"q\"" AS ?x) }')
+    assert values(result, "x") == ['café "q"']
 
 
 @pytest.mark.parametrize(
@@ -175,14 +195,14 @@ def test_from_is_allowed_only_for_graphs_of_the_build(store: Path) -> None:
 
 
 def test_from_narrows_the_dataset_instead_of_the_union(store: Path) -> None:
-    text = f"SELECT ?page WHERE {{ ?page lg:isOrphan true }}"
-    assert values(run_query(store, text, **LIMITS), "page") == [HEART]
+    text = "SELECT ?page WHERE { ?page lg:isOrphan true }"
+    assert values(sparql(store, text), "page") == [HEART]
     only_pages = f"SELECT ?page FROM <{BACK}> WHERE {{ ?page lg:isOrphan true }}"
-    assert run_query(store, only_pages, **LIMITS).rows == ()
-    narrowed = run_query(store, text, default_graphs=[BACK], **LIMITS)
+    assert sparql(store, only_pages).rows == ()
+    narrowed = sparql(store, text, default_graphs=[BACK])
     assert narrowed.rows == ()
     with pytest.raises(QueryRefused):
-        run_query(store, text, default_graphs=["http://evil/"], **LIMITS)
+        sparql(store, text, default_graphs=["http://evil/"])
 
 
 def test_forms_and_syntax_errors() -> None:
@@ -196,7 +216,7 @@ def test_forms_and_syntax_errors() -> None:
 
 def test_oxigraph_syntax_errors_are_syntax_errors(store: Path) -> None:
     with pytest.raises(QuerySyntaxError):
-        run_query(store, "SELECT ?x WHERE { ?x nope:thing ?y }", **LIMITS)
+        sparql(store, "SELECT ?x WHERE { ?x nope:thing ?y }")
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -204,27 +224,27 @@ def test_oxigraph_syntax_errors_are_syntax_errors(store: Path) -> None:
 
 def test_select_uses_predeclared_prefixes_and_the_union_graph(store: Path) -> None:
     text = "SELECT ?page ?score WHERE { ?page schema:name ?t ; lg:linkScore ?score } ORDER BY ?page"
-    result = run_query(store, text, **LIMITS)
+    result = sparql(store, text)
     assert result.form is QueryForm.SELECT and result.variables == ("page", "score")
     assert values(result, "page") == sorted([BACK, HEART, STRAIN, LOWER])
     assert not result.truncated
 
 
 def test_ask_and_construct(store: Path) -> None:
-    assert run_query(store, "ASK { ?p lg:isOrphan true }", **LIMITS).boolean is True
-    graph = run_query(store, f"CONSTRUCT {{ ?p schema:name ?n }} WHERE {{ ?p schema:about lgc:back-pain ; schema:name ?n }}", **LIMITS)
+    assert sparql(store, "ASK { ?p lg:isOrphan true }").boolean is True
+    graph = sparql(store, "CONSTRUCT { ?p schema:name ?n } WHERE { ?p schema:about lgc:back-pain ; schema:name ?n }")
     assert graph.form is QueryForm.CONSTRUCT
-    assert sorted(t.object.value for t in graph.triples) == ["Back pain", "Lower back pain"]
+    assert sorted(display_term(t.object) for t in graph.triples) == ["Back pain", "Lower back pain"]
 
 
 def test_row_cap_truncates_and_flags(store: Path) -> None:
     text = "SELECT ?page WHERE { ?page a schema:MedicalWebPage } ORDER BY ?page"
-    assert len(run_query(store, text, timeout=20, max_rows=10).rows) == 5  # union: one page twice
-    capped = run_query(store, text, timeout=20, max_rows=2)
+    assert len(sparql(store, text, max_rows=10).rows) == 5  # union: one page twice
+    capped = sparql(store, text, max_rows=2)
     assert len(capped.rows) == 2 and capped.truncated
-    exact = run_query(store, "SELECT DISTINCT ?p WHERE { ?p lg:isOrphan true }", timeout=20, max_rows=1)
+    exact = sparql(store, "SELECT DISTINCT ?p WHERE { ?p lg:isOrphan true }", max_rows=1)
     assert len(exact.rows) == 1 and not exact.truncated
-    triples = run_query(store, "CONSTRUCT WHERE { ?s ?p ?o }", timeout=20, max_rows=3)
+    triples = sparql(store, "CONSTRUCT WHERE { ?s ?p ?o }", max_rows=3)
     assert len(triples.triples) == 3 and triples.truncated
 
 
@@ -232,16 +252,17 @@ def test_timeout_kills_the_worker(store: Path) -> None:
     cartesian = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
-        run_query(store, cartesian, timeout=0.3, max_rows=10)
+        sparql(store, cartesian, timeout=0.3, max_rows=10)
     assert time.monotonic() - started < 15
     assert multiprocessing.active_children() == []
 
 
 def test_bindings_are_terms_not_text(store: Path) -> None:
     evil = '"} ; DROP ALL ; SELECT * WHERE { ?s ?p "'
-    result = run_query(store, "SELECT ?x WHERE {}", bindings={"x": evil}, **LIMITS)
+    result = sparql(store, "SELECT ?x WHERE {}", bindings={"x": evil})
     assert result.rows == ((ox.Literal(evil),),)
-    page = run_query(store, "SELECT ?page ?n WHERE { ?page schema:name ?n }", bindings={"page": ox.NamedNode(BACK)}, **LIMITS)
+    text = "SELECT ?page ?n WHERE { ?page schema:name ?n }"
+    page = sparql(store, text, bindings={"page": ox.NamedNode(BACK)})
     assert values(page, "n") == ["Back pain"]
     assert store_graphs(store)  # the store is unchanged and still opens
 
@@ -354,7 +375,7 @@ def test_cannibalised_concepts(store: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sample(store: Path) -> QueryResult:
-    return run_query(store, "SELECT ?page ?title ?x WHERE { ?page lg:depth 4 ; schema:name ?title }", **LIMITS)
+    return sparql(store, "SELECT ?page ?title ?x WHERE { ?page lg:depth 4 ; schema:name ?title }")
 
 
 def test_json_is_sparql_results_json(sample: QueryResult) -> None:
@@ -379,11 +400,11 @@ def test_csv_tsv_xml_table(sample: QueryResult) -> None:
 
 
 def test_graph_formats(store: Path) -> None:
-    graph = run_query(store, f"DESCRIBE <{HEART}>", **LIMITS)
+    graph = sparql(store, f"DESCRIBE <{HEART}>")
     turtle = format_result(graph, "turtle")
     assert "@prefix schema: <http://schema.org/>" in turtle and "Heartburn remedies" in turtle
     reparsed = list(ox.parse(format_result(graph, "ntriples"), format=ox.RdfFormat.N_TRIPLES))
-    assert set(reparsed) == set(graph.triples)
+    assert {quad.triple for quad in reparsed} == set(graph.triples)
     assert "subject" in format_result(graph, "table")
     with pytest.raises(UsageError):
         format_result(graph, "csv")

@@ -1,23 +1,42 @@
-"""Link-gap suggestions: pages that share clinical meaning but do not link, with anchor and reason.
+"""Link-gap suggestions: pages that should link but do not, each with anchor words, sentence and reason.
 
-Candidates come from sparse products (scipy): A names B's topic (mentions x about), or A names a
-concept clinically related to B's topic (mentions x relations x about). Only candidate pairs are
-scored; no loop over all pairs. A suggestion needs an anchor phrase from A's own text.
+Four kinds of evidence, each a sparse source x target matrix (scipy), none built by looping over pairs:
+
+* phrase  -- A's text contains B's title, an alias, part of the title, or words other pages link B with;
+* direct  -- A names a concept B is about (vocabulary match);
+* related -- A names a concept clinically related to B's topic (symptom, treatment, risk factor...);
+* lexical -- TF-IDF cosine of the two pages' words (top-k per row), for topics outside the vocabulary.
+
+They are combined as a noisy-or, ``1 - prod(1 - weight * evidence)``, so any one strong signal is enough
+and agreeing signals add up. Only candidate pairs are scored. A suggestion needs an anchor: words in
+A's own running text, outside existing links, not negated. docs/analysis.md gives the formulas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from graph.analyse.lexical import PhraseIndex, Word, phrase, similar, tfidf, words
 from graph.analyse.links import COUNTED
-from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relation
+from graph.extract import fold, is_negated
+from graph.ingest.sentences import clean, sentence_at
+from graph.records import Article, ArticleConcepts, Concept, Gap, LinkKind, Mention, Relation
 
-DIRECT, RELATED, SIMILAR = 0.6, 0.35, 0.3
-COMMON_CUTOFF = 0.5  # concepts in more than half the articles say little about similarity
+#: Weight of each kind of evidence in the noisy-or.
+PHRASE, DIRECT, RELATED, LEXICAL = 0.9, 0.7, 0.35, 0.5
+#: Summed word rarity at which a phrase counts as fully specific (about one word used by 1 page in 3).
+RARE = 0.35
+#: Shortest share of a title that a part of it must cover to name the page.
+MIN_COVERAGE = 0.4
+#: Lexical neighbours kept per page before scoring.
+NEIGHBOURS = 10
+_PUNCT = re.compile(r"[.,;:!?()\[\]\"“”]")
 
 # (forward, backward) reasons: forward when A mentions the relation's object and B is about its subject.
 _PHRASES = {
@@ -39,6 +58,179 @@ class GapSettings:
     exclude: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """A place in a source page that can carry the new link."""
+
+    anchor: str
+    sentence: str
+    section: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraph:
+    section: str
+    text: str
+    words: tuple[Word, ...]
+    blocked: tuple[tuple[int, int], ...]
+    position: int
+
+    def spot(self, first: int, end: int) -> Spot | None:
+        """The words first..end-1 as an anchor, unless linked already, negated or split by punctuation."""
+        start, stop = self.words[first][1], self.words[end - 1][2]
+        anchor = self.text[start:stop]
+        if _PUNCT.search(anchor) or any(a < stop and start < b for a, b in self.blocked):
+            return None
+        if is_negated(self.text[max(0, start - 60) : start]):
+            return None
+        sentence = sentence_at(self.text, start)
+        if anchor not in sentence:
+            return None
+        return Spot(anchor, sentence, self.section, self.position + start)
+
+
+def _blocked(text: str, article: Article) -> tuple[tuple[int, int], ...]:
+    """Character spans of `text` already inside a link's anchor (any kind, any target)."""
+    spans = []
+    folded = fold(text)
+    for link in article.links:
+        at = text.find(link.sentence) if link.sentence and link.anchor else -1
+        inner = fold(link.sentence).find(fold(link.anchor)) if at >= 0 else -1
+        if inner >= 0:
+            spans.append((at + inner, at + inner + len(link.anchor)))
+        elif not link.sentence and link.anchor and (hit := folded.find(fold(link.anchor))) >= 0:
+            spans.append((hit, hit + len(link.anchor)))
+    return tuple(sorted(spans))
+
+
+def running_text(article: Article) -> list[_Paragraph]:
+    """Paragraphs that can carry a new link: every section except related-article blocks."""
+    related = {lk.section for lk in article.links if lk.kind == LinkKind.RELATED}
+    found, position = [], 0
+    for section in article.sections:
+        if section.heading in related and section.heading:
+            continue
+        for raw in section.paragraphs:
+            text = clean(raw)
+            found.append(_Paragraph(section.heading, text, tuple(words(text)), _blocked(text, article), position))
+            position += len(text) + 1
+    return found
+
+
+def first_spot(paragraphs: Sequence[_Paragraph], phrases: Iterable[tuple[str, ...]]) -> Spot | None:
+    """The earliest free occurrence of any of `phrases` (normalised word tuples) in the paragraphs."""
+    index = PhraseIndex((p, p) for p in phrases)
+    for para in paragraphs:
+        for first, end, _ in sorted(index.find([w for w, *_ in para.words]), key=lambda m: (m[0], -m[1])):
+            spot = para.spot(first, end)
+            if spot:
+                return spot
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A phrase that names a target page, with how strongly it does."""
+
+    target: int
+    kind: str  # "title", "alias", "part" (of the title) or "anchor" (how other pages link to it)
+    weight: float
+
+
+def rarity(phrase_: Sequence[str], idf: Mapping[str, float]) -> float:
+    """0-1: summed normalised IDF of the words, saturating at RARE; 'back pain' is low, 'sciatica' 1."""
+    return min(1.0, sum(idf.get(w, 1.0) for w in phrase_) / RARE)
+
+
+def _title_names(article: Article, target: int) -> Iterable[tuple[tuple[str, ...], str, float]]:
+    title = phrase(article.title)
+    yield title, "title", 1.0
+    for alias in article.aliases:
+        yield phrase(alias), "alias", 1.0
+    for size in range(2, len(title)):
+        if size / len(title) >= MIN_COVERAGE:
+            for first in range(len(title) - size + 1):
+                yield title[first : first + size], "part", size / len(title)
+
+
+class PhraseEvidence:
+    """A's text naming B by title, alias, part of the title, or the anchor words other pages use for B."""
+
+    def __init__(self, articles: Sequence[Article], row: Mapping[str, int], idf: Mapping[str, float],
+                 paragraphs: Sequence[list[_Paragraph]], targets: Sequence[bool]) -> None:
+        self.n = len(articles)
+        names = self._names(articles, row, idf, targets)
+        self.index = PhraseIndex((p, name) for p, shared in names.items() for name in shared)
+        self.best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
+        for i, paras in enumerate(paragraphs):
+            self._scan(i, paras)
+
+    @staticmethod
+    def _names(articles: Sequence[Article], row: Mapping[str, int], idf: Mapping[str, float],
+               targets: Sequence[bool]) -> dict[tuple[str, ...], _Name]:
+        """Best name per phrase; a phrase naming several pages is split between them."""
+        offers: dict[tuple[str, ...], dict[int, _Name]] = {}
+        for j, article in enumerate(articles):
+            if not targets[j]:
+                continue
+            for words_, kind, coverage in _title_names(article, j):
+                _offer(offers, words_, _Name(j, kind, coverage * rarity(words_, idf)))
+        for article in articles:
+            for link in article.links:
+                j = row.get(link.target or "", -1)
+                if link.kind in COUNTED and j >= 0 and targets[j] and link.target != article.url:
+                    words_ = phrase(link.anchor)
+                    _offer(offers, words_, _Name(j, "anchor", rarity(words_, idf)))
+        return {p: _share(list(by_target.values())) for p, by_target in offers.items() if p}
+
+    def _scan(self, source: int, paras: Sequence[_Paragraph]) -> None:
+        for para in paras:
+            for first, end, names in _outermost(self.index.find([w for w, *_ in para.words])):
+                for name in names:
+                    assert isinstance(name, _Name)
+                    key = (source, name.target)
+                    if source == name.target or name.weight <= self.best.get(key, (0.0,))[0]:
+                        continue
+                    spot = para.spot(first, end)
+                    if spot:
+                        self.best[key] = (name.weight, spot, name.kind)
+
+    def matrix(self) -> sp.csr_matrix:
+        """Source x target phrase evidence."""
+        keys = sorted(self.best)
+        vals = [self.best[k][0] for k in keys]
+        return sp.csr_matrix((vals, ([i for i, _ in keys], [j for _, j in keys])), shape=(self.n, self.n))
+
+
+def _offer(offers: dict[tuple[str, ...], dict[int, _Name]], words_: tuple[str, ...], name: _Name) -> None:
+    """Keep the strongest way a phrase names each target."""
+    if not words_:
+        return
+    by_target = offers.setdefault(words_, {})
+    if name.weight > by_target.get(name.target, _Name(name.target, "", -1.0)).weight:
+        by_target[name.target] = name
+
+
+def _share(names: list[_Name]) -> tuple[_Name, ...]:
+    """A phrase that names k pages gives each 1/k of its weight: 'back pain' names many, 'sciatica' one."""
+    k = len(names)
+    return tuple(_Name(n.target, n.kind, n.weight / k) for n in sorted(names, key=lambda n: n.target))
+
+
+def _outermost(matches: Iterable[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
+    """Drop matches inside a longer one: 'upper back pain' names one page, its 'back pain' no other."""
+    ordered = sorted(matches, key=lambda m: (m[0], -m[1]))
+    kept: list[tuple[int, int, tuple[object, ...]]] = []
+    reach = -1
+    for first, end, values in ordered:
+        if end < reach or (end == reach and kept and (kept[-1][0], kept[-1][1]) != (first, end)):
+            continue
+        kept.append((first, end, values))
+        reach = max(reach, end)
+    return kept
+
+
 @dataclass(frozen=True)
 class _Index:
     urls: list[str]
@@ -53,10 +245,10 @@ def _index(articles: Sequence[Article], concepts: Mapping[str, Concept]) -> _Ind
     return _Index(urls, {u: i for i, u in enumerate(urls)}, names, {c: j for j, c in enumerate(names)})
 
 
-def _matrix(ix: _Index, pairs: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
-    rows = [ix.row[u] for u, c, _ in pairs]
-    cols = [ix.col[c] for u, c, _ in pairs]
-    vals = [v for *_, v in pairs]
+def _matrix(ix: _Index, triples: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
+    rows = [ix.row[u] for u, _, _ in triples]
+    cols = [ix.col[c] for _, c, _ in triples]
+    vals = [v for *_, v in triples]
     return sp.csr_matrix((vals, (rows, cols)), shape=(len(ix.urls), len(ix.concepts)), dtype=np.float64)
 
 
@@ -71,16 +263,66 @@ def _relation_matrix(ix: _Index, relations: Sequence[Relation]) -> sp.csr_matrix
     return matrix
 
 
-def _tfidf(mentions: sp.csr_matrix) -> sp.csr_matrix:
-    """Row-normalised TF-IDF of concept mentions with very common concepts cut off."""
-    n = mentions.shape[0]
-    df = np.asarray((mentions > 0).sum(axis=0)).ravel()
-    idf = np.where((df > 0) & (df <= max(1, COMMON_CUTOFF * n)), np.log((1 + n) / (1 + df)) + 1, 0.0)
-    weighted = sp.csr_matrix(mentions.multiply(idf[np.newaxis, :]))
-    weighted.data = np.log1p(weighted.data)
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1 / norms) @ weighted)
+def _idf(docs: Sequence[Iterable[str]]) -> dict[str, float]:
+    """Per term 0-1: 1 when one page has it, 0 when every page does."""
+    n = max(len(docs), 1)
+    df: dict[str, int] = {}
+    for doc in docs:
+        for term in set(doc):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log((n + 1) / k) / math.log(n + 1) for t, k in df.items()}
+
+
+class ConceptEvidence:
+    """Vocabulary evidence: A names B's topic, or a concept clinically related to it."""
+
+    def __init__(self, ix: _Index, mentions: Mapping[str, Mapping[str, Mention]],
+                 extracted: Mapping[str, ArticleConcepts], relations: Sequence[Relation],
+                 targets: Sequence[bool]) -> None:
+        self.idf = _idf([list(ms) for ms in mentions.values()])
+        named = [(u, c, rarity([c], self.idf)) for u, ms in mentions.items() for c in ms
+                 if u in ix.row and c in ix.col]
+        self.named = _matrix(ix, named)
+        owners: dict[str, int] = {}
+        for u, e in extracted.items():
+            if u in ix.row and targets[ix.row[u]]:
+                for c in e.about:
+                    owners[c] = owners.get(c, 0) + 1
+        about = [(u, c, rarity([c], self.idf) * (1.0 if k == 0 else 0.7) / math.sqrt(owners[c]))
+                 for u, e in extracted.items() if u in ix.row and targets[ix.row[u]]
+                 for k, c in enumerate(e.about) if c in ix.col]
+        self.about = _matrix(ix, about)
+        self.related = _relation_matrix(ix, relations)
+
+    def direct(self) -> sp.csr_matrix:
+        """Source x target: A names B's about-concept (rarity x primacy / sqrt(pages about it))."""
+        binary = self.named.copy()
+        binary.data[:] = 1.0
+        return _clip(binary @ self.about.T)
+
+    def via_relations(self) -> sp.csr_matrix:
+        """Source x target: A names a concept related to B's about-concept."""
+        return _clip(self.named @ self.related @ self.about.T)
+
+
+def _clip(matrix: sp.spmatrix) -> sp.csr_matrix:
+    out = sp.csr_matrix(matrix)
+    out.data = np.minimum(out.data, 1.0)
+    out.eliminate_zeros()
+    return out
+
+
+def noisy_or(parts: Sequence[tuple[float, sp.csr_matrix]]) -> sp.csr_matrix:
+    """1 - prod(1 - w * E) over sparse evidence matrices; exact on the union of their supports."""
+    total = sp.csr_matrix(parts[0][1].shape)
+    for weight, evidence in parts:
+        logs = sp.csr_matrix(evidence, copy=True)
+        logs.data = np.log1p(-np.minimum(weight * logs.data, 0.999999))
+        total = total + logs
+    total = sp.csr_matrix(total)
+    total.data = -np.expm1(total.data)
+    total.eliminate_zeros()
+    return total
 
 
 class GapFinder:
@@ -88,94 +330,124 @@ class GapFinder:
 
     def __init__(self, articles: Sequence[Article], extracted: Mapping[str, ArticleConcepts],
                  concepts: Mapping[str, Concept], relations: Sequence[Relation]) -> None:
+        self.pages = list(articles)
         self.articles = {a.url: a for a in articles}
         self.extracted = extracted
         self.concepts = concepts
         self.relations = relations
-        self.ix = _index(articles, concepts)
+        self.ix = _index(self.pages, concepts)
+        self.targets = [_publishable(a) for a in self.pages]
+        self.paragraphs = [running_text(a) for a in self.pages]
         self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
                          for u, e in extracted.items()}
-        counts = [(u, c, float(m.count)) for u, ms in self.mentions.items() for c, m in ms.items()
-                  if u in self.ix.row and c in self.ix.col]
-        self.named = _matrix(self.ix, counts)
-        spec = self._specificity()
-        about = [(u, c, spec[self.ix.col[c]]) for u, e in extracted.items() for c in e.about
-                 if u in self.ix.row and c in self.ix.col]
-        self.about = _matrix(self.ix, about)
-        self.related = _relation_matrix(self.ix, relations)
-        self.tfidf = _tfidf(self.named)
+        docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w, *_ in p.words]
+                for a, ps in zip(self.pages, self.paragraphs, strict=True)]
+        self.lexical = similar(tfidf(docs), NEIGHBOURS)
+        self.phrases = PhraseEvidence(self.pages, self.ix.row, _idf(docs), self.paragraphs, self.targets)
+        self.concept = ConceptEvidence(self.ix, self.mentions, extracted, relations, self.targets)
 
-    def _specificity(self) -> np.ndarray:
-        """Per concept 0-1: 1 when one article names it, near 0 when every article does."""
-        n = max(len(self.ix.urls), 1)
-        df = np.asarray((self.named > 0).sum(axis=0)).ravel()
-        return np.where(df > 0, np.log((n + 1) / np.maximum(df, 1)) / np.log(n + 1), 0.0)
+    def scores(self) -> sp.csr_matrix:
+        """Source x target combined score of every candidate pair (sparse)."""
+        direct, related = self.concept.direct(), self.concept.via_relations()
+        return noisy_or([(PHRASE, self.phrases.matrix()), (DIRECT, direct), (RELATED, related),
+                         (LEXICAL, self._lexical_support(direct, related))])
 
-    def candidates(self) -> sp.coo_matrix:
-        """Source x target scores from direct and relation evidence (sparse)."""
-        binary = self.named.copy()
-        binary.data[:] = 1.0
-        direct = (binary @ self.about.T).minimum(1.0)
-        via = (binary @ self.related @ self.about.T).minimum(1.0)
-        return sp.coo_matrix(DIRECT * direct + RELATED * via)
+    def _lexical_support(self, *others: sp.csr_matrix) -> sp.csr_matrix:
+        """Lexical similarity, kept only where other evidence can supply an anchor."""
+        support = sp.csr_matrix(self.phrases.matrix() != 0)
+        for other in others:
+            support = support + sp.csr_matrix(other != 0)
+        return sp.csr_matrix(self.lexical.multiply(support > 0))
 
     def suggest(self, settings: GapSettings) -> list[Gap]:
         """The top suggestions per source page, sorted by score desc, then source, then target."""
         linked = self._linked_pairs()
-        per_source: dict[str, list[Gap]] = {}
-        cand = self.candidates()
-        for i, j, base in zip(cand.row, cand.col, cand.data, strict=True):
-            source, target = self.ix.urls[i], self.ix.urls[j]
-            if i == j or (source, target) in linked or not self._eligible(source, target, settings):
+        scores = self.scores()
+        gaps: list[Gap] = []
+        for i, source in enumerate(self.ix.urls):
+            if source in settings.exclude:
                 continue
-            similarity = float(self.tfidf[i].multiply(self.tfidf[j]).sum())
-            score = round(min(1.0, float(base) + SIMILAR * similarity), 3)
-            gap = self._explain(source, target, score) if score >= settings.min_score else None
-            if gap:
-                per_source.setdefault(source, []).append(gap)
-        gaps = [g for gs in per_source.values()
-                for g in sorted(gs, key=lambda g: (-g.score, g.target))[: settings.per_source]]
+            row = scores.getrow(i)
+            ranked = sorted(zip(row.indices, row.data, strict=True), key=lambda t: (-t[1], self.ix.urls[t[0]]))
+            kept = 0
+            for j, score in ranked:
+                target = self.ix.urls[j]
+                if kept >= settings.per_source or score < settings.min_score:
+                    break
+                if i == j or (source, target) in linked or target in settings.exclude or not self.targets[j]:
+                    continue
+                gap = self._explain(i, j, round(float(score), 3))
+                if gap:
+                    gaps.append(gap)
+                    kept += 1
         return sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
 
     def _linked_pairs(self) -> set[tuple[str, str]]:
-        return {(a.url, lk.target) for a in self.articles.values() for lk in a.links
-                if lk.kind in COUNTED and lk.target}
+        return {(a.url, lk.target) for a in self.pages for lk in a.links if lk.kind in COUNTED and lk.target}
 
-    def _eligible(self, source: str, target: str, settings: GapSettings) -> bool:
-        t = self.articles[target]
-        bad_target = t.draft or t.noindex or (t.canonical not in (None, t.url))
-        return not bad_target and source not in settings.exclude and target not in settings.exclude
-
-    def _explain(self, source: str, target: str, score: float) -> Gap | None:
-        """Anchor, sentence and reason: B's topic named in A first, else a related concept A names."""
-        named = self.mentions.get(source, {})
-        for concept in self.extracted[target].about:
-            if concept in named:
-                m = named[concept]
-                reason = f'names {self._label(concept)}, the topic of "{self.articles[target].title}"'
-                return self._gap(source, target, m, score, reason)
-        for m, phrase in self._related_mentions(named, self.extracted[target].about):
-            return self._gap(source, target, m, score, f"mentions {phrase}")
+    def _explain(self, i: int, j: int, score: float) -> Gap | None:
+        """Anchor, sentence and reason from the strongest evidence that has a free spot in A."""
+        source, target = self.ix.urls[i], self.ix.urls[j]
+        options = [*self._phrase_option(i, j), *self._direct_options(i, j), *self._related_options(i, j)]
+        for _, spot, reason, concept in sorted(options, key=lambda o: (-o[0], o[1].position)):
+            return Gap(source, target, spot.anchor, spot.sentence, spot.section, score, reason, concept)
         return None
 
-    def _related_mentions(self, named: Mapping[str, Mention], about: Sequence[str]) -> list[tuple[Mention, str]]:
-        found = []
+    def _phrase_option(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
+        found = self.phrases.best.get((i, j))
+        if not found:
+            return []
+        weight, spot, kind = found
+        title = self.pages[j].title
+        reasons = {
+            "title": f'uses the title of "{title}"',
+            "alias": f'uses "{spot.anchor}", another name for "{title}"',
+            "part": f'uses "{spot.anchor}", words from the title "{title}"',
+            "anchor": f'says "{spot.anchor}", the words other pages use to link to "{title}"',
+        }
+        return [(PHRASE * weight, spot, reasons[kind], "")]
+
+    def _direct_options(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
+        named = self.mentions.get(self.ix.urls[i], {})
+        target = self.ix.urls[j]
+        options = []
+        for concept in self.extracted[target].about:
+            if concept in named and (spot := self._concept_spot(i, concept, named[concept])):
+                weight = DIRECT * self.concept.about[j, self.ix.col[concept]] if concept in self.ix.col else 0.0
+                reason = f'names {self._label(concept)}, the topic of "{self.articles[target].title}"'
+                options.append((weight, spot, reason, concept))
+        return options
+
+    def _related_options(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
+        named = self.mentions.get(self.ix.urls[i], {})
+        about = self.extracted[self.ix.urls[j]].about
+        options = []
         for r in self.relations:
             kind = r.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
             forward, backward = _PHRASES.get(kind, ("{o}, related to {s}", "{s}, related to {o}"))
             s, o = self._label(r.subject), self._label(r.object)
             if r.subject in about and r.object in named:
-                found.append((named[r.object], forward.format(s=s, o=o)))
+                mentioned, text = r.object, forward.format(s=s, o=o)
             elif r.object in about and r.subject in named:
-                found.append((named[r.subject], backward.format(s=s, o=o)))
-        return sorted(found, key=lambda f: (-f[0].weight, f[1]))
+                mentioned, text = r.subject, backward.format(s=s, o=o)
+            else:
+                continue
+            spot = self._concept_spot(i, mentioned, named[mentioned])
+            if spot:
+                options.append((RELATED * 0.5, spot, f"mentions {text}", mentioned))
+        return options
+
+    def _concept_spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
+        """Where A names the concept: its own words first, then any label of the concept."""
+        c = self.concepts.get(concept)
+        labels = [mention.surface, *((c.label, *c.labels) if c else ())]
+        return first_spot(self.paragraphs[i], dict.fromkeys(p for p in map(phrase, labels) if p))
 
     def _label(self, concept: str) -> str:
         c = self.concepts.get(concept)
         return c.label if c else concept
 
-    @staticmethod
-    def _gap(source: str, target: str, m: Mention, score: float, reason: str) -> Gap | None:
-        if not m.surface or m.surface not in m.sentence:
-            return None
-        return Gap(source, target, m.surface, m.sentence, m.section, score, reason, m.concept)
+
+def _publishable(article: Article) -> bool:
+    """Drafts, noindex pages and pages canonicalised elsewhere are never link targets."""
+    return not (article.draft or article.noindex or article.canonical not in (None, article.url))

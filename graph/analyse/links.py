@@ -89,7 +89,8 @@ def _hits(graph: nx.DiGraph) -> tuple[dict[str, float], dict[str, float]]:
     if graph.number_of_edges() == 0:
         return {}, {}
     try:
-        return nx.hits(graph, max_iter=500, normalized=True)  # type: ignore[no-any-return]
+        hubs, auths = nx.hits(graph, max_iter=500, normalized=True)
+        return dict(hubs), dict(auths)
     except nx.PowerIterationFailedConvergence:
         return {}, {}
 

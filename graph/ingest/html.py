@@ -37,7 +37,7 @@ NAV_TAGS = frozenset({"nav", "header", "footer"})
 NAV_SECTION = "nav"  # the section name every NAV link carries
 NAV_WORDS = ("menu", "breadcrumb", "byline")
 RELATED_TAGS = frozenset({"aside", "section", "div"})
-# Tags whose text is never article text (UI widgets, code); links inside them are dropped too.
+# Tags whose text is never article text (UI widgets, code); links inside them count as NAV.
 SKIP_TAGS = frozenset({"pre", "svg", "math", "button", "select", "textarea", "form", "iframe"})
 # Tags that end one paragraph and start another; any other tag is inline.
 BLOCK_TAGS = frozenset({
@@ -57,7 +57,6 @@ def read(path: str, text: str) -> Article:
     body = tree.body
     if body is None:
         raise ArticleError("no <body> in the document")
-    meta = _meta(tree)
     main = _main_content(body)
     slug = stem_slug(path)
     title = _title(tree, body, main) or slug
@@ -72,7 +71,7 @@ def read(path: str, text: str) -> Article:
         format="html",
         sections=tuple(walker.sections),
         links=tuple(walker.links),
-        **_metadata(tree, meta, main),
+        **_metadata(tree, main),
     )
 
 
@@ -89,8 +88,9 @@ def _meta(tree: LexborHTMLParser) -> dict[str, str]:
     return out
 
 
-def _metadata(tree: LexborHTMLParser, meta: dict[str, str], main: LexborNode) -> dict[str, Any]:
+def _metadata(tree: LexborHTMLParser, main: LexborNode) -> dict[str, Any]:
     """Article fields from <head> metadata, with byline and <time> fallbacks from the content."""
+    meta = _meta(tree)
     canonical = _canonical(tree)
     dates = _time_dates(main)
     published = meta.get("article:published_time") or meta.get("datepublished")
@@ -118,9 +118,11 @@ def _canonical(tree: LexborHTMLParser) -> str | None:
 
 
 def _time_dates(main: LexborNode) -> dict[str, date]:
-    """Dates from <time datetime> in the content, named by the word just before each one."""
+    """Dates from <time datetime> in the content (not in related blocks), named by context."""
     out: dict[str, date] = {}
     for node in main.css("time[datetime]"):
+        if any(_related_heading(n) is not None for n in _lineage(node)):
+            continue
         value = parse_date(node.attributes.get("datetime") or "")
         if value is not None:
             out.setdefault(_time_role(node), value)
@@ -316,8 +318,10 @@ class _Walker:
             tag = child.tag or ""
             if child.is_text_node:
                 self._text(child.text_content or "")
-            elif not child.is_element_node or tag in SKIP_TAGS or self._zone(child):
+            elif not child.is_element_node or self._zone(child):
                 continue
+            elif tag in SKIP_TAGS:
+                self._zone_links(child, LinkKind.NAV, NAV_SECTION)
             elif tag in {"h1", "h2", "h3"}:
                 self._heading(child, HEADINGS[tag])
             elif tag == "a" and "href" in child.attributes:

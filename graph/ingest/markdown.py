@@ -48,7 +48,15 @@ _DatesAsText.add_constructor(
 def read(path: str, text: str) -> Article:
     """One Article from a Markdown file's text; ArticleError when the file is unusable."""
     meta, body = _front_matter(text)
-    tokens = _MD.parse(body)
+    return from_parts(path, meta, body)
+
+
+def from_parts(path: str, meta: Mapping[str, Any], body: str) -> Article:
+    """One Article from front-matter-style fields (lower-case keys) and a Markdown body.
+
+    Shared with CMS export readers, whose metadata comes from columns instead of front matter.
+    """
+    tokens = _MD.parse(body.replace("\r\n", "\n"))
     slug = _string(meta.get("slug")).strip("/") or stem_slug(path)
     title = clean(_string(meta.get("title"))) or _first_h1(tokens) or slug
     sections, links = _Walker(title).walk(tokens)
@@ -61,7 +69,7 @@ def read(path: str, text: str) -> Article:
         format="md",
         sections=tuple(sections),
         links=tuple(links),
-        **_metadata(meta),
+        **metadata(meta),
     )
 
 
@@ -117,7 +125,7 @@ def _load_yaml(raw: str) -> Any:
         raise ArticleError(f"front matter is not valid YAML: {reason}") from None
 
 
-def _metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+def metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
     """Article fields from front matter, each read leniently (a bad value drops only that field)."""
     canonical = _string(meta.get("canonical")) or None
     return {

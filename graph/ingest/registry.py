@@ -1,20 +1,25 @@
-"""Readers keyed by file extension: one function per format, all returning an Article.
+"""Readers keyed by file extension: one module per format, all producing Article records.
 
-A reader takes the file's path relative to the source root (used for the slug and reports) and
-its decoded text, and raises ArticleError for a file it cannot use. It never touches the network.
+A page reader exposes `read(path, text) -> Article` and raises ArticleError for a file it cannot
+use. An export reader (CMS dumps holding many articles) exposes
+`read_many(path, text) -> Iterator[Article | Skipped]`, so one bad row is reported and the rest are
+read. `path` is relative to the source root; readers never touch the network.
 
->>> reader_for("notes/Sciatica.MD").__module__
-'graph.ingest.markdown'
->>> reader_for("linkgraph.toml") is None
-True
+>>> is_article("notes/Sciatica.MD"), is_article("linkgraph.toml")
+(True, False)
+>>> [type(x).__name__ for x in read_file("a.md", "---\\ntitle: [oops\\n---\\nText\\n")]
+['Skipped']
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from pathlib import PurePath
+from types import ModuleType
 
-from graph.records import Article
+from graph.errors import ArticleError
+from graph.records import Article, Skipped
 
 Reader = Callable[[str, str], Article]
 
@@ -24,6 +29,10 @@ _READERS: dict[str, str] = {
     ".html": "graph.ingest.html",
     ".htm": "graph.ingest.html",
     ".txt": "graph.ingest.text",
+    ".csv": "graph.ingest.exports",
+    ".jsonl": "graph.ingest.exports",
+    ".ndjson": "graph.ingest.exports",
+    ".xml": "graph.ingest.wxr",
 }
 
 
@@ -37,13 +46,27 @@ def is_article(path: str) -> bool:
     return PurePath(path).suffix.lower() in _READERS
 
 
-def reader_for(path: str) -> Reader | None:
-    """The reader for a file, or None when the file is not an article (config, images...)."""
-    module_name = _READERS.get(PurePath(path).suffix.lower())
-    if module_name is None:
-        return None
-    import importlib
+def _module(path: str) -> ModuleType | None:
+    name = _READERS.get(PurePath(path).suffix.lower())
+    return importlib.import_module(name) if name else None
 
-    module = importlib.import_module(module_name)
-    reader: Reader = module.read
+
+def reader_for(path: str) -> Reader | None:
+    """The single-page reader for a file, or None (not an article, or an export format)."""
+    module = _module(path)
+    reader: Reader | None = getattr(module, "read", None)
     return reader
+
+
+def read_file(path: str, text: str) -> Iterator[Article | Skipped]:
+    """Every article in one file; problems become Skipped rows instead of exceptions."""
+    module = _module(path)
+    if module is None:
+        return
+    if hasattr(module, "read_many"):
+        yield from module.read_many(path, text)
+        return
+    try:
+        yield module.read(path, text)
+    except ArticleError as exc:
+        yield Skipped(path, "skipped", str(exc))

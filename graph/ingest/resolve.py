@@ -107,13 +107,14 @@ class _LinkResolver:
             return None
         if not self.site.is_internal(target):
             return replace(link, target=target, kind=LinkKind.EXTERNAL, status=LinkStatus.OK)
-        return replace(link, **self._internal(target))
+        final, status = self._internal(target)
+        return replace(link, target=final, status=status)
 
-    def _internal(self, target: str) -> dict[str, object]:
+    def _internal(self, target: str) -> tuple[str, LinkStatus]:
         if target in self.redirects:
-            return {"target": self.redirects[target], "status": LinkStatus.REDIRECT}
+            return self.redirects[target], LinkStatus.REDIRECT
         if target in self.urls:
-            return {"target": target, "status": LinkStatus.OK}
+            return target, LinkStatus.OK
         if self.site.slug_of(target) is not None:
-            return {"target": target, "status": LinkStatus.BROKEN}
-        return {"target": target, "status": LinkStatus.OUTSIDE}
+            return target, LinkStatus.BROKEN
+        return target, LinkStatus.OUTSIDE

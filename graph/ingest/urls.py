@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 NOT_LINKS = frozenset({"mailto", "tel", "javascript", "data", "sms", "file", "ftp", "about", "blob"})
 TRACKING = re.compile(r"^(utm_\w+|gclid|fbclid|msclkid|mc_cid|mc_eid|_ga|yclid|ref_src)$", re.I)
@@ -50,7 +50,7 @@ def normalise(href: str, base: str | None = None) -> str | None:
     return urlunsplit((parts.scheme.lower(), _netloc(parts), _path(parts.path), _query(parts.query), ""))
 
 
-def _netloc(parts) -> str:  # type: ignore[no-untyped-def]
+def _netloc(parts: SplitResult) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port if parts.port is not None else None
     if port is not None and str(port) != DEFAULT_PORTS.get(parts.scheme.lower()):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,10 +39,11 @@ from graph.records import (
     LinkStatus,
     PageMetrics,
 )
+from graph.reports import COLUMNS
 
 Json = dict[str, Any]
 
-REPORTS = ("pages.csv", "links.csv", "gaps.csv", "content_gaps.csv")
+REPORTS = tuple(COLUMNS)  # the CSV files reports.py writes into OUT/reports/
 PHYSICS_LIMIT = 500  # above this many nodes, Python places them and the browser runs no physics
 SPRING_LIMIT = 3000  # above this, spring_layout is too slow; a spectral layout is used instead
 LABEL_MAX = 48
@@ -104,9 +106,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "nav": EdgeStyle("Navigation link", "#c7c7c7", 0.8, shown=False),
     "gap": EdgeStyle("Suggested link (gap)", "#f28e2b", 2.5, dashes=(10, 6)),
     "about": EdgeStyle("Page is about concept", "#a58bc4", 0.6, arrows=False),
-    "mentions": EdgeStyle(
-        "Page mentions concept", "#c9b8dd", 0.5, dashes=(1, 3), arrows=False, shown=False
-    ),
+    "mentions": EdgeStyle("Page mentions concept", "#c9b8dd", 0.5, dashes=(1, 3), arrows=False, shown=False),
 }
 LINK_EDGE_KINDS = {LinkKind.BODY: "body", LinkKind.RELATED: "related", LinkKind.NAV: "nav"}
 
@@ -143,9 +143,7 @@ def explorer_data(view: ExplorerView) -> Json:
     links = _page_links(pages)
     nodes = _page_nodes(pages, view.metrics) + _concept_nodes(concept_ids, view.concepts)
     gaps = [g for g in view.gaps if g.source in pages and g.target in pages]
-    edges = _numbered(
-        [*_link_edges(links), *_gap_edges(gaps), *_concept_edges(view.extracted, pages, concept_ids)]
-    )
+    edges = _numbered([*_link_edges(links), *_gap_edges(gaps), *_concept_edges(view.extracted, pages, concept_ids)])
     physics = len(nodes) <= PHYSICS_LIMIT
     if not physics:
         _place(nodes, edges)
@@ -230,9 +228,9 @@ def _page_links(pages: Mapping[str, Article]) -> Counter[tuple[str, str, str]]:
     found: Counter[tuple[str, str, str]] = Counter()
     for source, article in pages.items():
         for link in article.links:
-            kind = LINK_EDGE_KINDS.get(link.kind)
-            if kind and link.target in pages and link.target != source:
-                found[(source, link.target, kind)] += 1
+            kind, target = LINK_EDGE_KINDS.get(link.kind), link.target
+            if kind and target is not None and target in pages and target != source:
+                found[(source, target, kind)] += 1
     return found
 
 
@@ -448,9 +446,7 @@ def _gaps_by_page(
     return out, into
 
 
-def _concept_details(
-    view: ExplorerView, pages: Mapping[str, Article], concept_ids: Sequence[str]
-) -> Json:
+def _concept_details(view: ExplorerView, pages: Mapping[str, Article], concept_ids: Sequence[str]) -> Json:
     about: defaultdict[str, list[str]] = defaultdict(list)
     mentions: defaultdict[str, list[list[Any]]] = defaultdict(list)
     for found in view.extracted:
@@ -462,9 +458,7 @@ def _concept_details(
     return {iri: _concept_detail(view.concepts[iri], about, mentions) for iri in concept_ids}
 
 
-def _concept_detail(
-    concept: Concept, about: Mapping[str, list[str]], mentions: Mapping[str, list[list[Any]]]
-) -> Json:
+def _concept_detail(concept: Concept, about: Mapping[str, list[str]], mentions: Mapping[str, list[list[Any]]]) -> Json:
     return {
         "kind": "concept",
         "title": concept.label,
@@ -497,7 +491,7 @@ def _place(nodes: list[Json], edges: Sequence[Json]) -> None:
     """Give every node fixed x/y so the browser needs no physics (spring layout, seeded)."""
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(node["id"] for node in nodes)
-    graph.add_edges_from((e["from"], e["to"]) for e in edges if e["kind"] != "mentions")
+    graph.add_edges_from((e["from"], e["to"]) for e in edges if e["kind"] != "nav")
     positions = _layout(graph)
     scale = 40.0 * math.sqrt(len(nodes))
     for node in nodes:
@@ -509,16 +503,24 @@ def _layout(graph: nx.Graph[str]) -> Mapping[str, Any]:
     n = graph.number_of_nodes()
     if n <= SPRING_LIMIT:
         iterations = max(10, min(50, 60_000_000 // (n * n)))
-        return nx.spring_layout(graph, seed=7, iterations=iterations)  # type: ignore[no-any-return]
+        return nx.spring_layout(graph, seed=7, iterations=iterations)
     return _spectral_with_isolates(graph)
 
 
 def _spectral_with_isolates(graph: nx.Graph[str]) -> dict[str, Any]:
-    """A spectral layout of the connected nodes, with isolated nodes on a ring around them."""
+    """A cheap layout for very large graphs: spectral for connected nodes, isolated ones on a ring.
+
+    Spectral layouts put structurally equal nodes (say, leaves of one hub) on one point, so each
+    connected node gets a small seeded jitter to keep them apart.
+    """
     isolated = [v for v, degree in graph.degree() if degree == 0]
     core = graph.subgraph(v for v in graph if graph.degree(v) > 0)
-    positions: dict[str, Any] = dict(nx.spectral_layout(core)) if len(core) > 1 else {}
-    positions.update({v: (0.0, 0.0) for v in core if v not in positions})
+    spectral = nx.spectral_layout(core) if len(core) > 1 else {}
+    rng = random.Random(7)
+    positions: dict[str, Any] = {}
+    for v in core:
+        x, y = spectral.get(v, (0.0, 0.0))
+        positions[v] = (float(x) + rng.uniform(-0.04, 0.04), float(y) + rng.uniform(-0.04, 0.04))
     for i, v in enumerate(isolated):
         angle = 2 * math.pi * i / len(isolated)
         positions[v] = (1.3 * math.cos(angle), 1.3 * math.sin(angle))
@@ -529,12 +531,9 @@ def _spectral_with_isolates(graph: nx.Graph[str]) -> dict[str, Any]:
 
 
 def _node_legend() -> list[Json]:
-    """Legend rows for node shapes and colours; `filter` names the checkbox a row carries."""
+    """Legend rows for node shapes and colours; `key` names the filter checkbox a row carries."""
     rows: list[Json] = [_legend_node("page", PAGE.label, PAGE.shape, PAGE.color, PAGE_BORDER)]
-    rows += [
-        _legend_node(f"type:{t.value}", s.label, s.shape, s.color, "#4d4d4d")
-        for t, s in CONCEPT_STYLES.items()
-    ]
+    rows += [_legend_node(f"type:{t.value}", s.label, s.shape, s.color, "#4d4d4d") for t, s in CONCEPT_STYLES.items()]
     return rows
 
 

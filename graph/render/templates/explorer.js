@@ -6,7 +6,7 @@
   const data = JSON.parse(document.getElementById("data").textContent);
   const details = data.details;
   const nodes = new vis.DataSet(data.nodes);
-  const edges = new vis.DataSet(data.edges);
+  const edges = new vis.DataSet(data.edges.map(layoutEdge));
   const byNode = indexEdges(data.edges);
   const searchIndex = buildSearchIndex();
   const panel = document.getElementById("panel");
@@ -31,6 +31,12 @@
         stabilization: { enabled: true, iterations: 300, updateInterval: 50, fit: true },
       } : false,
     };
+  }
+
+  /* During layout every edge but navigation pulls, so concepts that are only mentioned still
+     settle next to their pages; the user's filters apply once the layout is done. */
+  function layoutEdge(edge) {
+    return Object.assign({}, edge, { hidden: edge.kind === "nav" });
   }
 
   function defaultState() {
@@ -94,13 +100,24 @@
     return near;
   }
 
+  /* A concept is only shown with at least one visible edge (or when it is the one selected). */
+  function dropLoneConcepts(visible, shownEdges) {
+    const linked = new Set([selected, state.focus]);
+    shownEdges.forEach(function (e) { linked.add(e.from); linked.add(e.to); });
+    data.nodes.forEach(function (n) {
+      if (n.nodeType === "concept" && !linked.has(n.id)) visible.delete(n.id);
+    });
+  }
+
   function apply() {
     const visible = visibleNodeSet();
+    const shownEdges = data.edges.filter(function (e) {
+      return edgeAllowed(e) && visible.has(e.from) && visible.has(e.to);
+    });
+    dropLoneConcepts(visible, shownEdges);
+    const shown = new Set(shownEdges.map(function (e) { return e.id; }));
     nodes.update(data.nodes.map(function (n) { return { id: n.id, hidden: !visible.has(n.id) }; }));
-    edges.update(data.edges.map(function (e) {
-      const shown = edgeAllowed(e) && visible.has(e.from) && visible.has(e.to);
-      return { id: e.id, hidden: !shown };
-    }));
+    edges.update(data.edges.map(function (e) { return { id: e.id, hidden: !shown.has(e.id) }; }));
     neighbourButton.textContent = state.focus !== null ? "Whole graph" : "Neighbourhood";
     neighbourButton.disabled = state.focus === null && selected === null;
   }
@@ -348,6 +365,8 @@
   function ready() {
     if (window.linkgraphReady === true) return;
     network.setOptions({ physics: false });
+    readFilters();
+    apply();
     network.fit({ animation: false });
     document.getElementById("loading").hidden = true;
     window.linkgraphReady = true;
@@ -374,8 +393,6 @@
     },
   };
 
-  readFilters();
-  apply();
   wire();
   if (data.physics && data.nodes.length) network.once("stabilizationIterationsDone", ready);
   else ready();

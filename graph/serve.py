@@ -1,0 +1,439 @@
+"""`linkgraph serve`: a read-only SPARQL 1.1 Protocol endpoint over one build, plus its pages.
+
+Routes: /sparql (GET, POST form, POST application/sparql-query), /queries and /queries/{name}
+(named queries), / (explorer.html), /reports/{name}, /health. Every query goes through
+`graph.query.run_query`, so the same guard, timeout and row cap apply as on the command line.
+The server pins the build it started with: if OUT is rebuilt under it, data routes answer 503
+instead of mixing a new store with the old build id.
+
+>>> check_bind("127.0.0.1", token=None, no_auth=False)
+>>> negotiate("text/csv;q=0.5, application/sparql-results+xml", graph=False)
+'xml'
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from graph.errors import LinkgraphError, QueryRefused, UsageError
+from graph.query import QueryResult, format_result, list_queries, load_query, run_named_query, run_query, store_graphs
+from graph.settings import Settings
+
+MAX_BODY = 1024 * 1024
+MAX_URL = 8 * 1024
+TRUNCATED_HEADER = "Linkgraph-Truncated"
+
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/rdf+xml": "rdfxml",
+    "application/ld+json": "jsonld",
+}
+MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+_FORM = "application/x-www-form-urlencoded"
+_REPORT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_log = logging.getLogger("linkgraph.serve")
+_T = TypeVar("_T")
+
+
+# --------------------------------------------------------------------------- the pinned build
+
+
+@dataclass(frozen=True)
+class Build:
+    """The build a server answers for, resolved once at start."""
+
+    folder: Path
+    store: Path
+    graphs: frozenset[str]
+    build_id: str
+    pinned: bool
+    settings: Settings
+
+    @classmethod
+    def open(cls, out: Path, settings: Settings) -> Build:
+        """Resolve OUT/store to its real path and read the build id next to it."""
+        try:
+            store = (out / "store").resolve(strict=True)
+        except OSError:
+            raise UsageError(f"no linkgraph build in {out} (run `linkgraph build` first)") from None
+        folder = store.parent
+        manifest_id = _manifest_id(folder)
+        build_id = manifest_id or _stamp_id(store)
+        graphs = store_graphs(store)
+        return cls(folder, store, graphs, build_id, manifest_id is not None, settings)
+
+    def is_current(self) -> bool:
+        """False once the folder was rebuilt (another build id) or removed."""
+        return not self.pinned or _manifest_id(self.folder) == self.build_id
+
+
+def _manifest_id(folder: Path) -> str | None:
+    """`build_id` of OUT/build.json, else a hash of the file; None without one."""
+    try:
+        raw = (folder / "build.json").read_bytes()
+    except OSError:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    value = data.get("build_id") if isinstance(data, dict) else None
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+        return value
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _stamp_id(store: Path) -> str:
+    stamp = f"{store}:{store.stat().st_mtime_ns}"
+    return hashlib.sha256(stamp.encode()).hexdigest()[:16]
+
+
+def _build(request: Request) -> Build:
+    build: Build = request.app.state.build
+    if not build.is_current():
+        raise HTTPException(503, "the build changed since the server started; restart `linkgraph serve`")
+    return build
+
+
+# --------------------------------------------------------------------------- negotiation
+
+
+def negotiate(accept: str | None, *, graph: bool) -> str:
+    """Format name for an Accept header; anything unknown or absent gets the default.
+
+    Defaults: SPARQL JSON results for SELECT/ASK, Turtle for CONSTRUCT/DESCRIBE.
+    """
+    table = GRAPH_TYPES if graph else RESULT_TYPES
+    default = "turtle" if graph else "json"
+    for media in _ranked(accept or ""):
+        if media in table:
+            return table[media]
+        if media == "*/*":
+            return default
+        if media.endswith("/*"):
+            family = next((f for m, f in table.items() if m.startswith(media[:-1])), None)
+            if family:
+                return family
+    return default
+
+
+def _ranked(accept: str) -> list[str]:
+    """Media ranges of an Accept header by quality, best first; q=0 ranges dropped."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(accept.split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranked.append((-quality, index, media.lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+def _respond(result: QueryResult, request: Request) -> Response:
+    fmt = negotiate(request.headers.get("accept"), graph=result.form.is_graph)
+    headers = {"Vary": "Accept"}
+    if result.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+    return Response(format_result(result, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+# --------------------------------------------------------------------------- SPARQL protocol
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a SPARQL Protocol request asks for, whatever the transport."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+async def sparql(request: Request) -> Response:
+    """/sparql: run one query per the SPARQL 1.1 Protocol."""
+    build = _build(request)
+    asked = await _protocol_request(request)
+    result = await _in_thread(
+        request, run_query, build.store, asked.query,
+        timeout=build.settings.query_timeout, max_rows=build.settings.max_rows,
+        default_graphs=asked.default_graphs or None, named_graphs=asked.named_graphs or None,
+        local_graphs=build.graphs,
+    )
+    return _respond(result, request)
+
+
+async def _protocol_request(request: Request) -> ProtocolRequest:
+    _check_url(request)
+    if request.method in ("GET", "HEAD"):
+        return _from_params(request.query_params.multi_items())
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/sparql-update":
+        raise QueryRefused("updates are not allowed: this endpoint is read-only")
+    if media not in (_FORM, "application/sparql-query"):
+        raise HTTPException(415, "use application/x-www-form-urlencoded or application/sparql-query")
+    body = _decode(await _read_body(request))
+    if media == _FORM:
+        return _from_params(parse_qsl(body, keep_blank_values=True))
+    in_url = _from_params(request.query_params.multi_items(), need_query=False)
+    return replace(in_url, query=body)
+
+
+def _from_params(items: Iterable[tuple[str, str]], *, need_query: bool = True) -> ProtocolRequest:
+    """Protocol parameters; unknown ones (format=, output= from SPARQLWrapper) are ignored."""
+    pairs = list(items)
+    if any(key == "update" for key, _ in pairs):
+        raise QueryRefused("updates are not allowed: this endpoint is read-only")
+    queries = [value for key, value in pairs if key == "query"]
+    if need_query and len(queries) != 1:
+        raise HTTPException(400, "give exactly one `query` parameter")
+    return ProtocolRequest(
+        query=queries[0] if queries else "",
+        default_graphs=tuple(v for k, v in pairs if k == "default-graph-uri"),
+        named_graphs=tuple(v for k, v in pairs if k == "named-graph-uri"),
+    )
+
+
+def _check_url(request: Request) -> None:
+    size = len(request.scope.get("raw_path") or b"") + len(request.scope.get("query_string") or b"") + 1
+    if size > MAX_URL:
+        raise HTTPException(414, "request URL over 8 KB: POST the query instead")
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(413, "request body over 1 MB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPException(413, "request body over 1 MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "the request body is not UTF-8") from None
+
+
+async def _in_thread(request: Request, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Run a blocking query call off the event loop; the limiter caps concurrent workers."""
+    limiter: anyio.CapacityLimiter = request.app.state.limiter
+    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=limiter)
+
+
+# --------------------------------------------------------------------------- other routes
+
+
+async def named_queries(request: Request) -> Response:
+    """/queries: the named queries with their parameters."""
+    return JSONResponse([
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "params": [{"name": p.name, "type": p.type, "description": p.description} for p in q.params],
+        }
+        for q in list_queries()
+    ])
+
+
+async def named_query(request: Request) -> Response:
+    """/queries/{name}?param=value: run one named query."""
+    build = _build(request)
+    _check_url(request)
+    name = request.path_params["name"]
+    try:
+        load_query(name)
+    except UsageError as exc:
+        raise HTTPException(404, str(exc)) from None
+    result = await _in_thread(
+        request, run_named_query, build.store, name, dict(request.query_params),
+        timeout=build.settings.query_timeout, max_rows=build.settings.max_rows,
+        local_graphs=build.graphs,
+    )
+    return _respond(result, request)
+
+
+async def explorer(request: Request) -> Response:
+    """/: the build's explorer page."""
+    page = _build(request).folder / "explorer.html"
+    if not page.is_file():
+        raise HTTPException(404, "this build has no explorer.html")
+    return FileResponse(page, media_type="text/html")
+
+
+async def report(request: Request) -> Response:
+    """/reports/{name}: a file directly inside OUT/reports, nothing else."""
+    folder = (_build(request).folder / "reports").resolve()
+    name = request.path_params["name"]
+    path = (folder / name).resolve() if _REPORT_NAME.match(name) else None
+    if path is None or path.parent != folder or not path.is_file():
+        raise HTTPException(404, "no such report")
+    return FileResponse(path)
+
+
+async def health(request: Request) -> Response:
+    """/health: liveness and the build id (also the ETag); 503 once the build changed."""
+    build: Build = request.app.state.build
+    etag = f'"{build.build_id}"'
+    if not build.is_current():
+        body = {"status": "stale", "build_id": build.build_id}
+        return JSONResponse(body, status_code=503, headers={"ETag": etag})
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse({"status": "ok", "build_id": build.build_id}, headers={"ETag": etag})
+
+
+async def _linkgraph_error(request: Request, exc: Exception) -> Response:
+    """Short plain-text errors with the error's HTTP status; internals stay in the log."""
+    status = exc.http_status if isinstance(exc, LinkgraphError) else 500
+    message = str(exc) if status < 500 or status == 503 else "internal error"
+    if status >= 500:
+        _log.warning("%s: %s", request.url.path, exc)
+    return PlainTextResponse(message[:500] + "\n", status_code=status)
+
+
+# --------------------------------------------------------------------------- app and server
+
+
+class BearerAuth:
+    """Require `Authorization: Bearer <token>` on every route but /health."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/health" or self._allowed(scope):
+            await self.app(scope, receive, send)
+            return
+        response = PlainTextResponse(
+            "missing or wrong bearer token\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+        await response(scope, receive, send)
+
+    def _allowed(self, scope: Scope) -> bool:
+        scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token)
+
+
+def create_app(out: Path, settings: Settings, token: str | None = None, cors: str | None = None) -> Starlette:
+    """The ASGI app for build folder OUT; CORS is off unless one origin (or `*`) is given."""
+    routes = [
+        Route("/", explorer, methods=["GET"]),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/queries", named_queries, methods=["GET"]),
+        Route("/queries/{name}", named_query, methods=["GET"]),
+        Route("/reports/{name}", report, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    middleware = [_cors(cors)] if cors else []
+    if token:
+        middleware.append(Middleware(BearerAuth, token=token))
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={LinkgraphError: _linkgraph_error})
+    app.state.build = Build.open(out, settings)
+    app.state.limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
+    return app
+
+
+def _cors(origin: str) -> Middleware:
+    """CORS for exactly one origin, never with credentials (the token travels in a header)."""
+    if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+        raise UsageError(f"--cors takes one origin such as https://tools.example.org, or *; got {origin!r}")
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=[origin],
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=[TRUNCATED_HEADER, "ETag"],
+        allow_credentials=False,
+    )
+
+
+def check_bind(host: str, token: str | None, no_auth: bool) -> None:
+    """Serving beyond loopback needs a token, or an explicit --no-auth."""
+    if token or no_auth or _is_loopback(host):
+        return
+    raise UsageError(
+        f"refusing to listen on {host} without a token: pass --token, "
+        "or --no-auth to let anyone who can reach it read the graph"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    out: Path,
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    token: str | None = None,
+    cors: str | None = None,
+    *,
+    no_auth: bool = False,
+) -> None:
+    """Run the endpoint with uvicorn until interrupted; host and port default to the settings."""
+    host = host or settings.host
+    check_bind(host, token, no_auth)
+    app = create_app(out, settings, token=token, cors=cors)
+    uvicorn.run(app, host=host, port=settings.port if port is None else port, server_header=False)
