@@ -52,6 +52,9 @@ def parse_setting(name: str, value: str) -> Any:
     try:
         if kind is list:
             return [v.strip() for v in value.split(",") if v.strip()]
+        if kind is dict:
+            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            return {k.strip(): v.strip() for k, v in pairs}
         return kind(value)
     except ValueError as exc:
         raise UsageError(f"setting {name} needs a {kind.__name__}, got {value!r}") from exc

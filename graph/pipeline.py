@@ -92,7 +92,7 @@ def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _q
     if not raw:
         kinds = ", ".join(extensions())
         raise UsageError(f"no articles found in {source} ({len(skipped)} unreadable; looked for {kinds})")
-    corpus = resolve(raw, site)
+    corpus = resolve(raw, site, settings.redirects)
     skipped += corpus.skipped
     vocab = _vocabulary(settings)
     matcher = Matcher(vocab.concepts.values())

@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Path template(s) of article URLs, each with one {slug}; a string or a list."),
     Setting("vocabulary", list, [],
             "Extra SKOS vocabulary files (Turtle), merged over the shipped one; theirs win."),
+    Setting("redirects", dict, {},
+            "Old URL -> new URL table (paths or full URLs); links to an old URL are reported as redirects."),
     Setting("start_pages", list, [],
             "URLs click depth is measured from; default: site_url if it is an article, else the top page."),
     Setting("max_file_bytes", int, 5_000_000, "Articles larger than this are skipped and reported."),
@@ -69,6 +71,7 @@ class Settings:
     site_url: str = _BY_NAME["site_url"].default
     url_pattern: list[str] = field(default_factory=lambda: list(_BY_NAME["url_pattern"].default))
     vocabulary: list[str] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)
     start_pages: list[str] = field(default_factory=list)
     max_file_bytes: int = _BY_NAME["max_file_bytes"].default
     gaps_per_source: int = _BY_NAME["gaps_per_source"].default

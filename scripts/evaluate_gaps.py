@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graph.analyse.gaps import GapFinder, GapSettings, running_text  # noqa: E402
+from graph.analyse.gaps import GapFinder, GapSettings  # noqa: E402
+from graph.analyse.spots import running_text  # noqa: E402
 from graph.analyse.lexical import STOPWORDS, similar, tfidf, words  # noqa: E402
 from graph.analyse.links import COUNTED  # noqa: E402
 from graph.extract import Matcher, drop_generic_about, extract  # noqa: E402

@@ -1,42 +1,46 @@
 """Link-gap suggestions: pages that should link but do not, each with anchor words, sentence and reason.
 
-Four kinds of evidence, each a sparse source x target matrix (scipy), none built by looping over pairs:
+Four kinds of evidence, each a sparse source x target matrix (scipy); none is built by looping over
+all pairs:
 
-* phrase  -- A's text contains B's title, an alias, part of the title, or words other pages link B with;
-* direct  -- A names a concept B is about (vocabulary match);
-* related -- A names a concept clinically related to B's topic (symptom, treatment, risk factor...);
-* lexical -- TF-IDF cosine of the two pages' words (top-k per row), for topics outside the vocabulary.
+* phrase  -- A's text names B: its title, an alias, a large part of the title, or words other pages
+  use when they link to B (weighted by how often those words are linked to B where they occur);
+* direct  -- A names a vocabulary concept B is about;
+* related -- A names concepts clinically related to B's topic (symptom, treatment, risk factor...);
+* lexical -- TF-IDF cosine of the two pages' words (top-k neighbours per page).
 
-They are combined as a noisy-or, ``1 - prod(1 - weight * evidence)``, so any one strong signal is enough
-and agreeing signals add up. Only candidate pairs are scored. A suggestion needs an anchor: words in
-A's own running text, outside existing links, not negated. docs/analysis.md gives the formulas.
+They combine as a noisy-or, ``1 - prod(1 - weight * evidence)``: one strong signal is enough and
+agreeing signals add up. Lexical similarity only supports pairs another signal proposes, since it
+cannot point at anchor words. A suggestion needs an anchor in A's running text, outside existing
+links and not negated. docs/analysis.md gives the formulas and the measured quality.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analyse.lexical import PhraseIndex, Word, phrase, similar, tfidf, words
+from graph.analyse.lexical import PhraseIndex, phrase, similar, tfidf, words
 from graph.analyse.links import COUNTED
-from graph.extract import fold, is_negated
-from graph.ingest.sentences import clean, sentence_at
-from graph.records import Article, ArticleConcepts, Concept, Gap, LinkKind, Mention, Relation
+from graph.analyse.spots import Paragraph, Spot, first_spot, lead_words, running_text, small_words
+from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relation
 
 #: Weight of each kind of evidence in the noisy-or.
-PHRASE, DIRECT, RELATED, LEXICAL = 0.9, 0.7, 0.35, 0.5
-#: Summed word rarity at which a phrase counts as fully specific (about one word used by 1 page in 3).
+PHRASE, DIRECT, RELATED, LEXICAL = 0.9, 0.7, 0.15, 0.3
+#: Summed word IDF (0-1 each) at which a title counts as fully specific: 'Sciatica' is, 'Back Pain' is not.
 RARE = 0.35
-#: Shortest share of a title that a part of it must cover to name the page.
-MIN_COVERAGE = 0.4
-#: Lexical neighbours kept per page before scoring.
+#: Normalised IDF at which a concept counts as fully specific.
+CONCEPT_RARE = 0.5
+#: Evidence one related concept gives; several add up to at most 1.
+RELATED_EACH = 0.3
+#: A part of a title must cover this share of its words, and counts this much before links confirm it.
+MIN_COVERAGE, PART_PRIOR = 0.4, 0.3
+#: Lexical neighbours kept per page.
 NEIGHBOURS = 10
-_PUNCT = re.compile(r"[.,;:!?()\[\]\"“”]")
 
 # (forward, backward) reasons: forward when A mentions the relation's object and B is about its subject.
 _PHRASES = {
@@ -48,6 +52,9 @@ _PHRASES = {
     "broader": ("{o}, the wider topic of {s}", "{s}, a kind of {o}"),
 }
 
+Words = tuple[str, ...]
+Option = tuple[float, Spot, str, str]  # (weighted evidence, spot, reason, concept IRI)
+
 
 @dataclass(frozen=True)
 class GapSettings:
@@ -58,143 +65,116 @@ class GapSettings:
     exclude: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Spot:
-    """A place in a source page that can carry the new link."""
+def idf_table(docs: Sequence[Iterable[str]]) -> dict[str, float]:
+    """Per term 0-1: 1 when one page has it, 0 when every page does.
 
-    anchor: str
-    sentence: str
-    section: str
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Paragraph:
-    section: str
-    text: str
-    words: tuple[Word, ...]
-    blocked: tuple[tuple[int, int], ...]
-    position: int
-
-    def spot(self, first: int, end: int) -> Spot | None:
-        """The words first..end-1 as an anchor, unless linked already, negated or split by punctuation."""
-        start, stop = self.words[first][1], self.words[end - 1][2]
-        anchor = self.text[start:stop]
-        if _PUNCT.search(anchor) or any(a < stop and start < b for a, b in self.blocked):
-            return None
-        if is_negated(self.text[max(0, start - 60) : start]):
-            return None
-        sentence = sentence_at(self.text, start)
-        if anchor not in sentence:
-            return None
-        return Spot(anchor, sentence, self.section, self.position + start)
+    >>> idf_table([["a", "b"], ["a"], ["a"]])["a"], round(idf_table([["a", "b"], ["a"], ["a"]])["b"], 2)
+    (0.0, 1.0)
+    """
+    n = max(len(docs), 1)
+    df: dict[str, int] = {}
+    for doc in docs:
+        for term in set(doc):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log((n + 1) / (k + 1)) / math.log((n + 1) / 2) if n > 1 else 1.0 for t, k in df.items()}
 
 
-def _blocked(text: str, article: Article) -> tuple[tuple[int, int], ...]:
-    """Character spans of `text` already inside a link's anchor (any kind, any target)."""
-    spans = []
-    folded = fold(text)
-    for link in article.links:
-        at = text.find(link.sentence) if link.sentence and link.anchor else -1
-        inner = fold(link.sentence).find(fold(link.anchor)) if at >= 0 else -1
-        if inner >= 0:
-            spans.append((at + inner, at + inner + len(link.anchor)))
-        elif not link.sentence and link.anchor and (hit := folded.find(fold(link.anchor))) >= 0:
-            spans.append((hit, hit + len(link.anchor)))
-    return tuple(sorted(spans))
-
-
-def running_text(article: Article) -> list[_Paragraph]:
-    """Paragraphs that can carry a new link: every section except related-article blocks."""
-    related = {lk.section for lk in article.links if lk.kind == LinkKind.RELATED}
-    found, position = [], 0
-    for section in article.sections:
-        if section.heading in related and section.heading:
-            continue
-        for raw in section.paragraphs:
-            text = clean(raw)
-            found.append(_Paragraph(section.heading, text, tuple(words(text)), _blocked(text, article), position))
-            position += len(text) + 1
-    return found
-
-
-def first_spot(paragraphs: Sequence[_Paragraph], phrases: Iterable[tuple[str, ...]]) -> Spot | None:
-    """The earliest free occurrence of any of `phrases` (normalised word tuples) in the paragraphs."""
-    index = PhraseIndex((p, p) for p in phrases)
-    for para in paragraphs:
-        for first, end, _ in sorted(index.find([w for w, *_ in para.words]), key=lambda m: (m[0], -m[1])):
-            spot = para.spot(first, end)
-            if spot:
-                return spot
-    return None
+def rarity(words_: Sequence[str], idf: Mapping[str, float]) -> float:
+    """0-1: summed IDF of the words, saturating at RARE."""
+    return min(1.0, sum(idf.get(w, 1.0) for w in words_) / RARE)
 
 
 @dataclass(frozen=True, slots=True)
 class _Name:
-    """A phrase that names a target page, with how strongly it does."""
+    """A phrase that may name a target page."""
 
+    words: Words
     target: int
     kind: str  # "title", "alias", "part" (of the title) or "anchor" (how other pages link to it)
-    weight: float
+    prior: float
+    lead: Words = ()
+    small: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, text: str, target: int, kind: str, idf: Mapping[str, float], share: float = 1.0) -> _Name:
+        """A whole title, alias or anchor text as a name."""
+        words_ = phrase(text)
+        prior = share * rarity(words_, idf) if kind != "anchor" else 0.0
+        return cls(words_, target, kind, prior, lead_words(text), small_words(text))
 
 
-def rarity(phrase_: Sequence[str], idf: Mapping[str, float]) -> float:
-    """0-1: summed normalised IDF of the words, saturating at RARE; 'back pain' is low, 'sciatica' 1."""
-    return min(1.0, sum(idf.get(w, 1.0) for w in phrase_) / RARE)
-
-
-def _title_names(article: Article, target: int) -> Iterable[tuple[tuple[str, ...], str, float]]:
-    title = phrase(article.title)
-    yield title, "title", 1.0
+def _page_names(article: Article, j: int, idf: Mapping[str, float]) -> Iterable[_Name]:
+    """Title, aliases and large parts of the title, each with its prior weight."""
+    title = _Name.of(article.title, j, "title", idf)
+    yield title
     for alias in article.aliases:
-        yield phrase(alias), "alias", 1.0
-    for size in range(2, len(title)):
-        if size / len(title) >= MIN_COVERAGE:
-            for first in range(len(title) - size + 1):
-                yield title[first : first + size], "part", size / len(title)
+        yield _Name.of(alias, j, "alias", idf)
+    size_all = len(title.words)
+    for size in range(2, size_all):
+        if size / size_all >= MIN_COVERAGE:
+            for first in range(size_all - size + 1):
+                part = title.words[first : first + size]
+                prior = PART_PRIOR * size / size_all * rarity(part, idf)
+                yield _Name(part, j, "part", prior, small=title.small)
+
+
+def _anchor_names(pages: Sequence[Article], row: Mapping[str, int]) -> Iterable[_Name]:
+    """The words each existing body or related link uses, as a name of its target."""
+    for article in pages:
+        for link in article.links:
+            j = row.get(link.target or "", -1)
+            if link.kind in COUNTED and j >= 0 and link.target != article.url:
+                yield _Name.of(link.anchor, j, "anchor", {})
 
 
 class PhraseEvidence:
-    """A's text naming B by title, alias, part of the title, or the anchor words other pages use for B."""
+    """A's running text naming B. Weight = max(prior of the name, share of its occurrences linked to B)."""
 
-    def __init__(self, articles: Sequence[Article], row: Mapping[str, int], idf: Mapping[str, float],
-                 paragraphs: Sequence[list[_Paragraph]], targets: Sequence[bool]) -> None:
-        self.n = len(articles)
-        names = self._names(articles, row, idf, targets)
-        self.index = PhraseIndex((p, name) for p, shared in names.items() for name in shared)
-        self.best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
+    def __init__(self, pages: Sequence[Article], paragraphs: Sequence[list[Paragraph]],
+                 idf: Mapping[str, float], targets: Sequence[bool]) -> None:
+        self.n = len(pages)
+        row = {a.url: i for i, a in enumerate(pages)}
+        names = [nm for j, a in enumerate(pages) for nm in _page_names(a, j, idf)]
+        names += _anchor_names(pages, row)
+        self.names = [nm for nm in names if nm.words and targets[nm.target]]
+        self.occurs: dict[Words, set[int]] = {}
+        self.linked: dict[tuple[Words, int], set[int]] = {}
+        self.spots: dict[tuple[int, int], list[tuple[_Name, Spot]]] = {}
+        index = PhraseIndex((nm.words, k) for k, nm in enumerate(self.names))
         for i, paras in enumerate(paragraphs):
-            self._scan(i, paras)
+            for para in paras:
+                self._scan(i, para, index, row)
+        self.best = self._weigh()
 
-    @staticmethod
-    def _names(articles: Sequence[Article], row: Mapping[str, int], idf: Mapping[str, float],
-               targets: Sequence[bool]) -> dict[tuple[str, ...], _Name]:
-        """Best name per phrase; a phrase naming several pages is split between them."""
-        offers: dict[tuple[str, ...], dict[int, _Name]] = {}
-        for j, article in enumerate(articles):
-            if not targets[j]:
-                continue
-            for words_, kind, coverage in _title_names(article, j):
-                _offer(offers, words_, _Name(j, kind, coverage * rarity(words_, idf)))
-        for article in articles:
-            for link in article.links:
-                j = row.get(link.target or "", -1)
-                if link.kind in COUNTED and j >= 0 and targets[j] and link.target != article.url:
-                    words_ = phrase(link.anchor)
-                    _offer(offers, words_, _Name(j, "anchor", rarity(words_, idf)))
-        return {p: _share(list(by_target.values())) for p, by_target in offers.items() if p}
+    def _scan(self, source: int, para: Paragraph, index: PhraseIndex, row: Mapping[str, int]) -> None:
+        for first, end, keys in _outermost(index.find(para.sequence())):
+            target = row.get(para.linked_to(first, end) or "", -1)
+            for k in keys:
+                name = self.names[k]  # type: ignore[index]
+                self.occurs.setdefault(name.words, set()).add(source)
+                if target == name.target:
+                    self.linked.setdefault((name.words, name.target), set()).add(source)
+                elif name.target != source and (spot := para.spot(first, end, name.lead, name.small)):
+                    self.spots.setdefault((source, name.target), []).append((name, spot))
 
-    def _scan(self, source: int, paras: Sequence[_Paragraph]) -> None:
-        for para in paras:
-            for first, end, names in _outermost(self.index.find([w for w, *_ in para.words])):
-                for name in names:
-                    assert isinstance(name, _Name)
-                    key = (source, name.target)
-                    if source == name.target or name.weight <= self.best.get(key, (0.0,))[0]:
-                        continue
-                    spot = para.spot(first, end)
-                    if spot:
-                        self.best[key] = (name.weight, spot, name.kind)
+    def link_share(self, name: _Name) -> float:
+        """Of the other pages using these words, the share that link them to the target."""
+        others = self.occurs.get(name.words, set()) - {name.target}
+        linked = self.linked.get((name.words, name.target), set()) - {name.target}
+        return len(linked) / max(len(others), 1)
+
+    def _weigh(self) -> dict[tuple[int, int], tuple[float, Spot, str]]:
+        owners: dict[Words, set[int]] = {}
+        for nm in self.names:
+            if nm.prior > 0:
+                owners.setdefault(nm.words, set()).add(nm.target)
+        best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
+        for pair, found in sorted(self.spots.items()):
+            for name, spot in found:
+                weight = max(name.prior / len(owners.get(name.words, {0})), self.link_share(name))
+                if weight > best.get(pair, (0.0,))[0]:
+                    best[pair] = (weight, spot, name.kind)
+        return best
 
     def matrix(self) -> sp.csr_matrix:
         """Source x target phrase evidence."""
@@ -203,106 +183,74 @@ class PhraseEvidence:
         return sp.csr_matrix((vals, ([i for i, _ in keys], [j for _, j in keys])), shape=(self.n, self.n))
 
 
-def _offer(offers: dict[tuple[str, ...], dict[int, _Name]], words_: tuple[str, ...], name: _Name) -> None:
-    """Keep the strongest way a phrase names each target."""
-    if not words_:
-        return
-    by_target = offers.setdefault(words_, {})
-    if name.weight > by_target.get(name.target, _Name(name.target, "", -1.0)).weight:
-        by_target[name.target] = name
-
-
-def _share(names: list[_Name]) -> tuple[_Name, ...]:
-    """A phrase that names k pages gives each 1/k of its weight: 'back pain' names many, 'sciatica' one."""
-    k = len(names)
-    return tuple(_Name(n.target, n.kind, n.weight / k) for n in sorted(names, key=lambda n: n.target))
-
-
 def _outermost(matches: Iterable[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
-    """Drop matches inside a longer one: 'upper back pain' names one page, its 'back pain' no other."""
+    """Drop matches inside a longer one: 'upper back pain' names one page, and its 'back pain' no other."""
     ordered = sorted(matches, key=lambda m: (m[0], -m[1]))
     kept: list[tuple[int, int, tuple[object, ...]]] = []
-    reach = -1
     for first, end, values in ordered:
-        if end < reach or (end == reach and kept and (kept[-1][0], kept[-1][1]) != (first, end)):
+        if any(f <= first and end <= e and (f, e) != (first, end) for f, e, _ in kept):
             continue
         kept.append((first, end, values))
-        reach = max(reach, end)
     return kept
 
 
-@dataclass(frozen=True)
-class _Index:
-    urls: list[str]
-    row: dict[str, int]
-    concepts: list[str]
-    col: dict[str, int]
-
-
-def _index(articles: Sequence[Article], concepts: Mapping[str, Concept]) -> _Index:
-    urls = [a.url for a in articles]
-    names = sorted(concepts)
-    return _Index(urls, {u: i for i, u in enumerate(urls)}, names, {c: j for j, c in enumerate(names)})
-
-
-def _matrix(ix: _Index, triples: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
-    rows = [ix.row[u] for u, _, _ in triples]
-    cols = [ix.col[c] for _, c, _ in triples]
-    vals = [v for *_, v in triples]
-    return sp.csr_matrix((vals, (rows, cols)), shape=(len(ix.urls), len(ix.concepts)), dtype=np.float64)
-
-
-def _relation_matrix(ix: _Index, relations: Sequence[Relation]) -> sp.csr_matrix:
-    """Symmetric concept x concept adjacency of the clinical relations."""
-    pairs = [(ix.col[r.subject], ix.col[r.object]) for r in relations if r.subject in ix.col and r.object in ix.col]
-    rows = [a for a, b in pairs] + [b for a, b in pairs]
-    cols = [b for a, b in pairs] + [a for a, b in pairs]
-    n = len(ix.concepts)
-    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    matrix.data[:] = 1.0
-    return matrix
-
-
-def _idf(docs: Sequence[Iterable[str]]) -> dict[str, float]:
-    """Per term 0-1: 1 when one page has it, 0 when every page does."""
-    n = max(len(docs), 1)
-    df: dict[str, int] = {}
-    for doc in docs:
-        for term in set(doc):
-            df[term] = df.get(term, 0) + 1
-    return {t: math.log((n + 1) / k) / math.log(n + 1) for t, k in df.items()}
-
-
 class ConceptEvidence:
-    """Vocabulary evidence: A names B's topic, or a concept clinically related to it."""
+    """Vocabulary evidence: A names B's topic, or concepts clinically related to it."""
 
-    def __init__(self, ix: _Index, mentions: Mapping[str, Mapping[str, Mention]],
+    def __init__(self, urls: Sequence[str], mentions: Mapping[str, Mapping[str, Mention]],
                  extracted: Mapping[str, ArticleConcepts], relations: Sequence[Relation],
                  targets: Sequence[bool]) -> None:
-        self.idf = _idf([list(ms) for ms in mentions.values()])
-        named = [(u, c, rarity([c], self.idf)) for u, ms in mentions.items() for c in ms
-                 if u in ix.row and c in ix.col]
-        self.named = _matrix(ix, named)
+        self.row = {u: i for i, u in enumerate(urls)}
+        self.col = {c: j for j, c in enumerate(sorted({c for ms in mentions.values() for c in ms}
+                                                      | {c for e in extracted.values() for c in e.about}))}
+        self.idf = idf_table([list(ms) for ms in mentions.values()])
+        self.named = self._matrix([(u, c, self.rarity(c)) for u, ms in mentions.items() for c in ms])
+        self.about = self._matrix(list(self._about_weights(extracted, targets)))
+        self.related = self._relations(relations)
+
+    def rarity(self, concept: str) -> float:
+        """0-1: how much naming the concept says; 'back pain', named everywhere, says little."""
+        return min(1.0, self.idf.get(concept, 1.0) / CONCEPT_RARE)
+
+    def _about_weights(self, extracted: Mapping[str, ArticleConcepts],
+                       targets: Sequence[bool]) -> Iterable[tuple[str, str, float]]:
+        """Each topic of B: its rarity, over the number of B's topics and of pages sharing the topic."""
+        pages = [(u, e.about) for u, e in extracted.items() if u in self.row and targets[self.row[u]]]
         owners: dict[str, int] = {}
-        for u, e in extracted.items():
-            if u in ix.row and targets[ix.row[u]]:
-                for c in e.about:
-                    owners[c] = owners.get(c, 0) + 1
-        about = [(u, c, rarity([c], self.idf) * (1.0 if k == 0 else 0.7) / math.sqrt(owners[c]))
-                 for u, e in extracted.items() if u in ix.row and targets[ix.row[u]]
-                 for k, c in enumerate(e.about) if c in ix.col]
-        self.about = _matrix(ix, about)
-        self.related = _relation_matrix(ix, relations)
+        for _, about in pages:
+            for c in about:
+                owners[c] = owners.get(c, 0) + 1
+        for u, about in pages:
+            for c in about:
+                yield u, c, self.rarity(c) / len(about) / owners[c]
+
+    def _matrix(self, triples: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
+        kept = [(self.row[u], self.col[c], v) for u, c, v in triples if u in self.row and c in self.col]
+        return sp.csr_matrix(([v for *_, v in kept], ([r for r, *_ in kept], [c for _, c, _ in kept])),
+                             shape=(len(self.row), len(self.col)), dtype=np.float64)
+
+    def _relations(self, relations: Sequence[Relation]) -> sp.csr_matrix:
+        """Symmetric concept x concept adjacency of the clinical relations."""
+        pairs = {(self.col[r.subject], self.col[r.object]) for r in relations
+                 if r.subject in self.col and r.object in self.col and r.subject != r.object}
+        both = sorted(pairs | {(b, a) for a, b in pairs})
+        n = len(self.col)
+        return sp.csr_matrix((np.ones(len(both)), ([a for a, _ in both], [b for _, b in both])), shape=(n, n))
 
     def direct(self) -> sp.csr_matrix:
-        """Source x target: A names B's about-concept (rarity x primacy / sqrt(pages about it))."""
+        """Source x target: A names B's topics; squared, so naming one of two topics counts a quarter."""
         binary = self.named.copy()
         binary.data[:] = 1.0
-        return _clip(binary @ self.about.T)
+        return _clip(binary @ self.about.T).power(2)
 
     def via_relations(self) -> sp.csr_matrix:
-        """Source x target: A names a concept related to B's about-concept."""
-        return _clip(self.named @ self.related @ self.about.T)
+        """Source x target: A names concepts related to B's topics."""
+        return _clip(RELATED_EACH * (self.named @ self.related @ self.about.T))
+
+    def weight(self, target: str, concept: str) -> float:
+        """How much naming `concept` says about page `target` (0 when it is not one of its topics)."""
+        i, j = self.row.get(target), self.col.get(concept)
+        return float(self.about[i, j]) if i is not None and j is not None else 0.0
 
 
 def _clip(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -313,10 +261,14 @@ def _clip(matrix: sp.spmatrix) -> sp.csr_matrix:
 
 
 def noisy_or(parts: Sequence[tuple[float, sp.csr_matrix]]) -> sp.csr_matrix:
-    """1 - prod(1 - w * E) over sparse evidence matrices; exact on the union of their supports."""
+    """1 - prod(1 - w * E) over sparse evidence matrices, on the union of their supports.
+
+    >>> noisy_or([(0.5, sp.csr_matrix([[1.0, 0.0]])), (0.5, sp.csr_matrix([[1.0, 0.4]]))]).toarray().tolist()
+    [[0.75, 0.2]]
+    """
     total = sp.csr_matrix(parts[0][1].shape)
     for weight, evidence in parts:
-        logs = sp.csr_matrix(evidence, copy=True)
+        logs = sp.csr_matrix(evidence, dtype=np.float64, copy=True)
         logs.data = np.log1p(-np.minimum(weight * logs.data, 0.999999))
         total = total + logs
     total = sp.csr_matrix(total)
@@ -331,69 +283,61 @@ class GapFinder:
     def __init__(self, articles: Sequence[Article], extracted: Mapping[str, ArticleConcepts],
                  concepts: Mapping[str, Concept], relations: Sequence[Relation]) -> None:
         self.pages = list(articles)
-        self.articles = {a.url: a for a in articles}
+        self.urls = [a.url for a in self.pages]
         self.extracted = extracted
         self.concepts = concepts
         self.relations = relations
-        self.ix = _index(self.pages, concepts)
         self.targets = [_publishable(a) for a in self.pages]
         self.paragraphs = [running_text(a) for a in self.pages]
         self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
                          for u, e in extracted.items()}
-        docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w, *_ in p.words]
+        docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w in p.sequence()]
                 for a, ps in zip(self.pages, self.paragraphs, strict=True)]
         self.lexical = similar(tfidf(docs), NEIGHBOURS)
-        self.phrases = PhraseEvidence(self.pages, self.ix.row, _idf(docs), self.paragraphs, self.targets)
-        self.concept = ConceptEvidence(self.ix, self.mentions, extracted, relations, self.targets)
+        self.phrases = PhraseEvidence(self.pages, self.paragraphs, idf_table(docs), self.targets)
+        self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
 
     def scores(self) -> sp.csr_matrix:
         """Source x target combined score of every candidate pair (sparse)."""
-        direct, related = self.concept.direct(), self.concept.via_relations()
-        return noisy_or([(PHRASE, self.phrases.matrix()), (DIRECT, direct), (RELATED, related),
-                         (LEXICAL, self._lexical_support(direct, related))])
-
-    def _lexical_support(self, *others: sp.csr_matrix) -> sp.csr_matrix:
-        """Lexical similarity, kept only where other evidence can supply an anchor."""
-        support = sp.csr_matrix(self.phrases.matrix() != 0)
-        for other in others:
-            support = support + sp.csr_matrix(other != 0)
-        return sp.csr_matrix(self.lexical.multiply(support > 0))
+        named, direct, related = self.phrases.matrix(), self.concept.direct(), self.concept.via_relations()
+        support = sp.csr_matrix((named + direct + related) > 0, dtype=np.float64)
+        lexical = sp.csr_matrix(self.lexical.multiply(support))
+        return noisy_or([(PHRASE, named), (DIRECT, direct), (RELATED, related), (LEXICAL, lexical)])
 
     def suggest(self, settings: GapSettings) -> list[Gap]:
         """The top suggestions per source page, sorted by score desc, then source, then target."""
-        linked = self._linked_pairs()
+        linked = {(a.url, lk.target) for a in self.pages for lk in a.links if lk.kind in COUNTED and lk.target}
         scores = self.scores()
         gaps: list[Gap] = []
-        for i, source in enumerate(self.ix.urls):
+        for i, source in enumerate(self.urls):
             if source in settings.exclude:
                 continue
             row = scores.getrow(i)
-            ranked = sorted(zip(row.indices, row.data, strict=True), key=lambda t: (-t[1], self.ix.urls[t[0]]))
-            kept = 0
-            for j, score in ranked:
-                target = self.ix.urls[j]
-                if kept >= settings.per_source or score < settings.min_score:
-                    break
-                if i == j or (source, target) in linked or target in settings.exclude or not self.targets[j]:
-                    continue
-                gap = self._explain(i, j, round(float(score), 3))
-                if gap:
-                    gaps.append(gap)
-                    kept += 1
+            ranked = sorted(zip(row.indices, row.data, strict=True), key=lambda t: (-t[1], self.urls[t[0]]))
+            allowed = [(j, float(s)) for j, s in ranked if s >= settings.min_score and self.targets[j] and j != i
+                       and (source, self.urls[j]) not in linked and self.urls[j] not in settings.exclude]
+            gaps.extend(self._explained(i, allowed, settings.per_source))
         return sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
 
-    def _linked_pairs(self) -> set[tuple[str, str]]:
-        return {(a.url, lk.target) for a in self.pages for lk in a.links if lk.kind in COUNTED and lk.target}
+    def _explained(self, i: int, ranked: Sequence[tuple[int, float]], limit: int) -> Iterable[Gap]:
+        kept = 0
+        for j, score in ranked:
+            if kept >= limit:
+                return
+            gap = self.explain(i, j, round(score, 3))
+            if gap:
+                kept += 1
+                yield gap
 
-    def _explain(self, i: int, j: int, score: float) -> Gap | None:
+    def explain(self, i: int, j: int, score: float) -> Gap | None:
         """Anchor, sentence and reason from the strongest evidence that has a free spot in A."""
-        source, target = self.ix.urls[i], self.ix.urls[j]
-        options = [*self._phrase_option(i, j), *self._direct_options(i, j), *self._related_options(i, j)]
-        for _, spot, reason, concept in sorted(options, key=lambda o: (-o[0], o[1].position)):
-            return Gap(source, target, spot.anchor, spot.sentence, spot.section, score, reason, concept)
-        return None
+        options = [*self._phrase_options(i, j), *self._direct_options(i, j), *self._related_options(i, j)]
+        if not options:
+            return None
+        _, spot, reason, concept = min(options, key=lambda o: (-o[0], o[1].position, o[2]))
+        return Gap(self.urls[i], self.urls[j], spot.anchor, spot.sentence, spot.section, score, reason, concept)
 
-    def _phrase_option(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
+    def _phrase_options(self, i: int, j: int) -> list[Option]:
         found = self.phrases.best.get((i, j))
         if not found:
             return []
@@ -401,26 +345,23 @@ class GapFinder:
         title = self.pages[j].title
         reasons = {
             "title": f'uses the title of "{title}"',
-            "alias": f'uses "{spot.anchor}", another name for "{title}"',
-            "part": f'uses "{spot.anchor}", words from the title "{title}"',
+            "alias": f'says "{spot.anchor}", another name for "{title}"',
+            "part": f'says "{spot.anchor}", words from the title "{title}"',
             "anchor": f'says "{spot.anchor}", the words other pages use to link to "{title}"',
         }
         return [(PHRASE * weight, spot, reasons[kind], "")]
 
-    def _direct_options(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
-        named = self.mentions.get(self.ix.urls[i], {})
-        target = self.ix.urls[j]
+    def _direct_options(self, i: int, j: int) -> list[Option]:
+        named, target = self.mentions.get(self.urls[i], {}), self.urls[j]
         options = []
         for concept in self.extracted[target].about:
             if concept in named and (spot := self._concept_spot(i, concept, named[concept])):
-                weight = DIRECT * self.concept.about[j, self.ix.col[concept]] if concept in self.ix.col else 0.0
-                reason = f'names {self._label(concept)}, the topic of "{self.articles[target].title}"'
-                options.append((weight, spot, reason, concept))
+                reason = f'names {self._label(concept)}, the topic of "{self.pages[j].title}"'
+                options.append((DIRECT * self.concept.weight(target, concept) ** 2, spot, reason, concept))
         return options
 
-    def _related_options(self, i: int, j: int) -> list[tuple[float, Spot, str, str]]:
-        named = self.mentions.get(self.ix.urls[i], {})
-        about = self.extracted[self.ix.urls[j]].about
+    def _related_options(self, i: int, j: int) -> list[Option]:
+        named, about = self.mentions.get(self.urls[i], {}), self.extracted[self.urls[j]].about
         options = []
         for r in self.relations:
             kind = r.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -432,20 +373,27 @@ class GapFinder:
                 mentioned, text = r.subject, backward.format(s=s, o=o)
             else:
                 continue
-            spot = self._concept_spot(i, mentioned, named[mentioned])
-            if spot:
-                options.append((RELATED * 0.5, spot, f"mentions {text}", mentioned))
+            if spot := self._concept_spot(i, mentioned, named[mentioned]):
+                options.append((RELATED * RELATED_EACH, spot, f"mentions {text}", mentioned))
         return options
 
     def _concept_spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
-        """Where A names the concept: its own words first, then any label of the concept."""
+        """Where A names the concept: the words extraction found, else any other label of it."""
         c = self.concepts.get(concept)
         labels = [mention.surface, *((c.label, *c.labels) if c else ())]
-        return first_spot(self.paragraphs[i], dict.fromkeys(p for p in map(phrase, labels) if p))
+        return first_spot(self.paragraphs[i], dict.fromkeys(_label_phrases(labels)))
 
     def _label(self, concept: str) -> str:
         c = self.concepts.get(concept)
         return c.label if c else concept
+
+
+def _label_phrases(labels: Iterable[str]) -> Iterable[Words]:
+    """Normalised labels, skipping those that shrink to one word once small words go ("can't sleep")."""
+    for label in labels:
+        p = phrase(label)
+        if p and (len(p) > 1 or len(label.split()) == 1):
+            yield p
 
 
 def _publishable(article: Article) -> bool:

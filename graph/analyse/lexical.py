@@ -61,8 +61,12 @@ def phrase(text: str) -> tuple[str, ...]:
     return tuple(w for w, *_ in words(text))
 
 
-def tfidf(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """Row-normalised TF-IDF (sublinear tf, smoothed idf) of word lists; one row per document."""
+def tfidf(docs: Sequence[Sequence[str]], max_df: float = 1.0) -> sp.csr_matrix:
+    """Row-normalised TF-IDF (sublinear tf, smoothed idf) of word lists; one row per document.
+
+    Words in more than `max_df` of the documents are dropped: they cost most in similarity products
+    and say least.
+    """
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, doc in enumerate(docs):
@@ -77,7 +81,10 @@ def tfidf(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
     tf = sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
     df = np.bincount(tf.indices, minlength=len(vocab))
     idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
-    return normalise_rows(sp.csr_matrix(tf.multiply(idf[np.newaxis, :])))
+    idf[df > max_df * len(docs)] = 0.0
+    weighted = sp.csr_matrix(tf.multiply(idf[np.newaxis, :]))
+    weighted.eliminate_zeros()
+    return normalise_rows(weighted)
 
 
 def normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -101,19 +108,28 @@ def top_k_per_row(matrix: sp.spmatrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=coo.shape)
 
 
-def similar(vectors: sp.csr_matrix, k: int, block: int = 1024) -> sp.csr_matrix:
-    """Cosine similarity of row vectors, top-k per row, computed a block of rows at a time.
+def product_top_k(left: sp.csr_matrix, rights: Sequence[sp.spmatrix], k: int, *, drop_diagonal: bool = False,
+                  block: int = 256) -> sp.csr_matrix:
+    """Top-k per row of left @ rights[0] @ rights[1] ..., computed a block of rows at a time.
 
-    Memory stays at block x n per step, so a large site never builds the full n x n product.
+    Memory stays at one block's product, so a large site never builds a dense n x n matrix.
     """
     parts = []
-    transposed = sp.csr_matrix(vectors.T)
-    for start in range(0, vectors.shape[0], block):
-        chunk = sp.csr_matrix(vectors[start : start + block] @ transposed)
-        chunk.setdiag(0.0, k=start)
+    for start in range(0, left.shape[0], block):
+        chunk = sp.csr_matrix(left[start : start + block])
+        for right in rights:
+            chunk = sp.csr_matrix(chunk @ right)
+        if drop_diagonal:
+            chunk.setdiag(0.0, k=start)
         chunk.eliminate_zeros()
         parts.append(top_k_per_row(chunk, k))
-    return sp.csr_matrix(sp.vstack(parts)) if parts else sp.csr_matrix(vectors.shape[:1] * 2)
+    width = rights[-1].shape[1] if rights else left.shape[1]
+    return sp.csr_matrix(sp.vstack(parts)) if parts else sp.csr_matrix((0, width))
+
+
+def similar(vectors: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Cosine similarity of unit row vectors, the k nearest other rows of each row."""
+    return product_top_k(vectors, [sp.csr_matrix(vectors.T)], k, drop_diagonal=True)
 
 
 class PhraseIndex:
