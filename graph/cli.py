@@ -86,9 +86,11 @@ def cli() -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
               show_default=True, help="Output folder (replaced atomically).")
 @setting_option
+@click.option("--incremental", is_flag=True,
+              help="Reuse parsing and extraction of unchanged articles from the previous build in OUT.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def build(source: Path | None, config: Path | None, out: Path, settings_pairs: tuple[tuple[str, str], ...],
-          quiet: bool) -> None:
+          incremental: bool, quiet: bool) -> None:
     """Build the graph, reports and explorer from SOURCE (default: ./data/articles)."""
     from graph.console import print_summary, progress_bar
     from graph.pipeline import build as run_build
@@ -101,10 +103,10 @@ def build(source: Path | None, config: Path | None, out: Path, settings_pairs: t
         raise UsageError(f"source folder not found: {source}")
     settings = load_settings(config, source, settings_pairs)
     if quiet:
-        run_build(source, out, settings)
+        run_build(source, out, settings, incremental=incremental)
         return
     with progress_bar() as progress:
-        result = run_build(source, out, settings, progress)
+        result = run_build(source, out, settings, progress, incremental=incremental)
     print_summary(result)
 
 

@@ -43,4 +43,6 @@ def print_summary(r: BuildResult) -> None:
         f"[bold]{r.gaps}[/] link suggestions, {r.orphans} orphan pages, {r.broken_links} broken links; "
         f"{r.skipped} files skipped or repaired ({r.seconds:.1f} s)."
     )
+    if r.reused:
+        console.print(f"Incremental: {r.reused} unchanged files reused from the previous build.")
     console.print(f"Explorer: {r.out / 'explorer.html'}   Reports: {r.out / 'reports'}")

@@ -20,6 +20,8 @@ from graph import __version__, model, store
 from graph.analyse.content import content_gaps
 from graph.analyse.gaps import GapFinder, GapSettings
 from graph.analyse.links import LinkAnalysis, analyse_links
+from graph.cache import BuildCache, extraction_key
+from graph.cache import digest as cache_digest
 from graph.errors import UsageError
 from graph.extract import Matcher, drop_generic_about, extract
 from graph.ingest.registry import extensions, read_file
@@ -32,7 +34,7 @@ from graph.records import Article, ArticleConcepts, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
 from graph.reports import ReportData, write_reports
 from graph.settings import Settings
-from graph.vocab import Vocabulary, load
+from graph.vocab import Vocabulary, load, shipped_files
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -51,31 +53,40 @@ class BuildResult:
     orphans: int
     broken_links: int
     seconds: float
+    reused: int = 0
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
     """Default progress callback: say nothing."""
 
 
-def read_articles(source: Path, settings: Settings, digest: hashlib._Hash,
-                  progress: ProgressFn = _quiet) -> tuple[list[Article], list[Skipped]]:
+def read_articles(source: Path, settings: Settings, digest: hashlib._Hash, progress: ProgressFn = _quiet,
+                  cache: BuildCache | None = None) -> tuple[list[Article], list[Skipped]]:
     """Every readable article; each unreadable file or row becomes a Skipped row and the build goes on."""
+    cache = cache or BuildCache()
     items = list(read_sources(source, settings.max_file_bytes))
     articles: list[Article] = []
-    skipped: list[Skipped] = []
+    skipped: list[Skipped] = [i for i in items if isinstance(i, Skipped)]
     files = [i for i in items if isinstance(i, SourceFile)]
-    skipped.extend(i for i in items if isinstance(i, Skipped))
     for done, item in enumerate(files, start=1):
         digest.update(item.path.encode() + b"\0" + item.text.encode() + b"\0")
-        for found in read_file(item.path, item.text):
-            (articles if isinstance(found, Article) else skipped).append(found)  # type: ignore[arg-type]
+        key = cache_digest(item.path, item.text)
+        found = cache.parsed(key)
+        if found is None:
+            found = list(read_file(item.path, item.text))
+            cache.remember_parsed(key, found)
+        for record in found:
+            (articles if isinstance(record, Article) else skipped).append(record)  # type: ignore[arg-type]
         progress("read", done, len(files))
     return articles, skipped
 
 
-def _vocabulary(settings: Settings) -> Vocabulary:
+def _vocabulary(settings: Settings) -> tuple[Vocabulary, str]:
+    """The merged vocabulary and a fingerprint of every file it came from."""
     base = settings.config_dir or Path.cwd()
-    return load([base / p for p in settings.vocabulary])
+    extra = [base / p for p in settings.vocabulary]
+    fingerprint = cache_digest(*(p.read_bytes() for p in [*shipped_files(), *extra] if p.is_file()))
+    return load(extra), fingerprint
 
 
 def _start_urls(site: Site, settings: Settings) -> list[str]:
@@ -83,41 +94,77 @@ def _start_urls(site: Site, settings: Settings) -> list[str]:
     return [u for u in urls if u]
 
 
-def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _quiet) -> BuildResult:
-    """Run every stage on SOURCE and publish the results in OUT."""
+def extract_all(articles: Sequence[Article], vocab: Vocabulary, fingerprint: str, cache: BuildCache,
+                progress: ProgressFn = _quiet) -> dict[str, ArticleConcepts]:
+    """Concepts of every article; unchanged articles reuse the cached extraction."""
+    matcher: Matcher | None = None
+    found = []
+    for done, article in enumerate(articles, start=1):
+        key = extraction_key(article, fingerprint)
+        result = cache.extracted(key)
+        if result is None:
+            matcher = matcher or Matcher(vocab.concepts.values())
+            result = extract(article, matcher)
+            cache.remember_extracted(key, result)
+        found.append(result)
+        progress("extract", done, len(articles))
+    return {e.url: e for e in drop_generic_about(found)}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis stage hands to the writers."""
+
+    links: LinkAnalysis
+    gaps: list[Gap]
+    content_gaps: list[ContentGap]
+
+
+def analyse(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
+            settings: Settings) -> Analysis:
+    """Link metrics, link-gap suggestions and content gaps."""
+    links = analyse_links(corpus.articles, extracted, vocab.concepts, site.host, _start_urls(site, settings))
+    excluded = frozenset(filter(None, (site.resolve(u, None) for u in settings.exclude_pages)))
+    gap_settings = GapSettings(settings.gaps_per_source, settings.gap_min_score, excluded)
+    gaps = GapFinder(corpus.articles, extracted, vocab.concepts, vocab.relations).suggest(gap_settings)
+    cgaps = content_gaps(list(extracted.values()), vocab.concepts, settings.content_gap_min_articles)
+    return Analysis(links, gaps, cgaps)
+
+
+def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _quiet,
+          incremental: bool = False) -> BuildResult:
+    """Run every stage on SOURCE and publish the results in OUT (reusing OUT's cache if incremental)."""
     started, clock = datetime.now(UTC).replace(microsecond=0), time.perf_counter()
     site = Site(settings.site_url, settings.url_pattern)
     digest = hashlib.sha256(f"{__version__}\0{settings!r}".encode())
-    raw, skipped = read_articles(source, settings, digest, progress)
+    cache = BuildCache(out if incremental else None)
+    raw, skipped = read_articles(source, settings, digest, progress, cache)
     if not raw:
         kinds = ", ".join(extensions())
         raise UsageError(f"no articles found in {source} ({len(skipped)} unreadable; looked for {kinds})")
     corpus = resolve(raw, site, settings.redirects)
     skipped += corpus.skipped
-    vocab = _vocabulary(settings)
-    matcher = Matcher(vocab.concepts.values())
-    progress("extract", 0, len(corpus.articles))
-    extracted = {e.url: e for e in drop_generic_about([extract(a, matcher) for a in corpus.articles])}
+    vocab, fingerprint = _vocabulary(settings)
+    digest.update(fingerprint.encode())
+    extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress)
     progress("analyse", 0, 1)
-    links = analyse_links(corpus.articles, extracted, vocab.concepts, site.host, _start_urls(site, settings))
-    gap_settings = GapSettings(settings.gaps_per_source, settings.gap_min_score,
-                               frozenset(filter(None, (site.resolve(u, None) for u in settings.exclude_pages))))
-    gaps = GapFinder(corpus.articles, extracted, vocab.concepts, vocab.relations).suggest(gap_settings)
-    cgaps = content_gaps(list(extracted.values()), vocab.concepts, settings.content_gap_min_articles)
+    result = analyse(corpus, extracted, vocab, site, settings)
     build_id = digest.hexdigest()[:16]
     with atomic_output(out) as tmp:
         progress("write", 0, 1)
-        quads = _quads(corpus, extracted, vocab, site, links, gaps, cgaps)
-        ended = datetime.now(UTC).replace(microsecond=0)
-        quads.extend(model.build_quads(site.host, str(source), __version__, started, ended))
-        _write(tmp, quads, ReportData(corpus.articles, extracted, links, gaps, cgaps, skipped,
-                                      {c: v.label for c, v in vocab.concepts.items()}))
-        write_explorer(tmp / "explorer.html", ExplorerView(site.url, corpus.articles, links.metrics,
-                                                           vocab.concepts, list(extracted.values()), gaps))
+        quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps)
+        quads.extend(model.build_quads(site.host, str(source), __version__, started,
+                                       datetime.now(UTC).replace(microsecond=0)))
+        _write(tmp, quads, ReportData(corpus.articles, extracted, result.links, result.gaps, result.content_gaps,
+                                      skipped, {c: v.label for c, v in vocab.concepts.items()}))
+        write_explorer(tmp / "explorer.html", ExplorerView(site.url, corpus.articles, result.links.metrics,
+                                                           vocab.concepts, list(extracted.values()), result.gaps))
+        cache.save(tmp)
         _write_manifest(tmp, build_id, source, started)
+    m = result.links.metrics.values()
     return BuildResult(out, build_id, len(corpus.articles), len(skipped), sum(len(a.links) for a in corpus.articles),
-                       len(vocab.concepts), len(gaps), sum(m.orphan for m in links.metrics.values()),
-                       sum(m.broken_links for m in links.metrics.values()), round(time.perf_counter() - clock, 2))
+                       len(vocab.concepts), len(result.gaps), sum(x.orphan for x in m), sum(x.broken_links for x in m),
+                       round(time.perf_counter() - clock, 2), cache.hits)
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,

@@ -118,3 +118,19 @@ def test_empty_source_is_a_usage_error(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(UsageError, match="no articles"):
         build(empty, tmp_path / "out", Settings())
+
+
+def test_incremental_equals_full_rebuild(small: Path, tmp_path: Path) -> None:
+    settings = Settings.load(small / "linkgraph.toml")
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    first = build(small, inc, settings, incremental=True)
+    assert first.reused == 0
+    (small / "muscle-strain.md").write_text(STRAIN.replace("back pain", "a herniated disc"), encoding="utf-8")
+    (small / "herniated-disc.md").unlink()
+    (small / "new.md").write_text("---\ntitle: Heat Therapy\n---\nHeat therapy eases sciatica.\n", encoding="utf-8")
+    second = build(small, inc, settings, incremental=True)
+    assert second.reused == 2  # sciatica.md and bad.md came from the cache
+    build(small, full, settings)
+    assert_same_graphs(inc / "graph.trig", full / "graph.trig")
+    for name in ("pages.csv", "links.csv", "gaps.csv", "content-gaps.csv", "skipped.csv"):
+        assert (inc / "reports" / name).read_bytes() == (full / "reports" / name).read_bytes(), name
