@@ -227,6 +227,83 @@ def serve(out: Path, host: str | None, port: int | None, token: str | None, no_a
     run_server(out, settings, host=host, port=port, token=token, cors=cors, no_auth=no_auth)
 
 
+@cli.command(name="validate")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--shapes", "shapes", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="SHACL shapes file(s) to use instead of the shipped structural and editorial shapes.")
+@click.option("--strict", is_flag=True, help="Exit 1 on any finding, editorial ones included.")
+@click.option("--csv", "csv_folder", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write validation.csv into this folder.")
+def validate_cmd(out: Path, shapes: tuple[Path, ...], strict: bool, csv_folder: Path | None) -> None:
+    """Validate a build with SHACL: structural shapes and the editorial rules in data/shapes/."""
+    from graph.validate import exit_code, validate, write_validation_csv
+
+    report = validate(out, list(shapes) or None)
+    for f in report.findings:
+        click.echo(f"{f.severity}\t{f.rule}\t{f.focus}\t{f.message}")
+    click.echo(f"{report.count('Violation')} violations, {report.count('Warning')} warnings, "
+               f"{report.count('Info')} notes.", err=True)
+    if csv_folder:
+        write_validation_csv(report, csv_folder)
+    sys.exit(exit_code(report, strict))
+
+
+@cli.group()
+def vocab() -> None:
+    """Work with SKOS vocabularies."""
+
+
+@vocab.command(name="check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def vocab_check(files: tuple[Path, ...]) -> None:
+    """Check the shipped vocabulary, or FILES merged over it: clashing labels, codes, types, relations."""
+    from graph.vocabcheck import check_vocabulary
+
+    findings = check_vocabulary(list(files) or None)
+    for f in findings:
+        click.echo(str(f))
+    errors = sum(f.severity == "error" for f in findings)
+    click.echo(f"{errors} errors, {len(findings) - errors} warnings.", err=True)
+    sys.exit(2 if errors else 0)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False),
+              help="Write diff.csv into this folder.")
+def diff(old: Path, new: Path, folder: Path | None) -> None:
+    """What changed between two builds: pages, links, link suggestions and concepts added or removed."""
+    from graph.diff import diff_builds, write_diff
+
+    changes = diff_builds(old, new)
+    click.echo(changes.summary())
+    if folder:
+        click.echo(f"Details: {write_diff(changes, folder)}", err=True)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--gsp", required=True, metavar="URL", help="Graph Store Protocol endpoint of the remote store.")
+@click.option("--query-url", metavar="URL", help="Its SPARQL query endpoint, to find and delete stale graphs.")
+@click.option("--user", help="User name for HTTP Basic authentication.")
+@click.option("--password", envvar="LINKGRAPH_PASSWORD", help="Password (also LINKGRAPH_PASSWORD).")
+@click.option("--token", envvar="LINKGRAPH_TOKEN", help="Bearer token (also LINKGRAPH_TOKEN).")
+@setting_option
+def push(out: Path, gsp: str, query_url: str | None, user: str | None, password: str | None, token: str | None,
+         settings_pairs: tuple[tuple[str, str], ...]) -> None:
+    """Write every named graph of a build to a remote store (SPARQL 1.1 Graph Store Protocol)."""
+    from graph.push import push as run_push
+
+    if (user is None) != (password is None):
+        raise UsageError("--user and --password go together")
+    if user and token:
+        raise UsageError("use either --user/--password or --token, not both")
+    auth: tuple[str, str] | str | None = (user, password) if user and password else token
+    settings = load_settings(None, None, settings_pairs)
+    click.echo(run_push(out, gsp, query_url=query_url, auth=auth, timeout=settings.query_timeout).summary())
+
+
 @cli.command(name="settings")
 def settings_cmd() -> None:
     """List every setting with its default and help."""

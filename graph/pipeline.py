@@ -33,6 +33,7 @@ from graph.outdir import atomic_output
 from graph.records import Article, ArticleConcepts, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
 from graph.reports import ReportData, write_reports
+from graph.validate import editorial_report, editorial_shapes, load_shapes, write_validation_csv
 from graph.settings import Settings
 from graph.vocab import Vocabulary, load, shipped_files
 
@@ -179,8 +180,9 @@ def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabul
 def _write(tmp: Path, quads: list[ox.Quad], reports: ReportData) -> None:
     db = store.create(tmp / store.STORE_DIR, quads)
     store.dump(db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
-    del db
     write_reports(tmp / "reports", reports)
+    write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
+    del db
 
 
 def _write_manifest(tmp: Path, build_id: str, source: Path, started: datetime) -> None:

@@ -1,9 +1,9 @@
 """SPARQL over a linkgraph build: guard the query, evaluate it in a killable worker, format it.
 
-pyoxigraph cannot cancel a running query, so every query runs in its own spawned process that
-the caller can kill at the deadline. The guard works on rdflib's parse tree (never on regexes):
-updates, SERVICE (pyoxigraph would really fetch it) and FROM graphs outside the build are refused
-before a worker starts. A pool of warm workers would save the ~0.3 s process start; not yet needed.
+pyoxigraph cannot cancel a running query, so queries run in worker processes (graph.workers) that
+the caller kills at the deadline; a long-lived caller such as the server passes a warm pool.
+The guard works on rdflib's parse tree (never on regexes): updates, SERVICE (pyoxigraph would
+really fetch it) and FROM graphs outside the build are refused before a worker sees the query.
 
 >>> check_query("SELECT ?page WHERE { ?page a schema:MedicalWebPage }")
 <QueryForm.SELECT: 'SELECT'>
@@ -11,26 +11,29 @@ before a worker starts. A pool of warm workers would save the ~0.3 s process sta
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import difflib
-import itertools
+import functools
 import json
-import multiprocessing
 import re
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import pyoxigraph as ox
 
-from graph.errors import LinkgraphError, QueryRefused, QuerySyntaxError, QueryTimeout, UsageError
+from graph.errors import LinkgraphError, QueryRefused, QuerySyntaxError, UsageError
+from graph.workers import Job, QueryForm, QueryResult, Term, WorkerPool
 
-Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+__all__ = [
+    "GRAPH_FORMATS", "PARAM_TYPES", "PREFIXES", "RESULT_FORMATS", "NamedQuery", "QueryForm", "QueryParam",
+    "QueryResult", "Term", "WorkerPool", "check_query", "display_term", "format_result", "list_queries",
+    "load_query", "resolve_concept", "run_named_query", "run_query", "store_graphs", "to_date", "to_iri",
+]
 
 PREFIXES: dict[str, str] = {
     "schema": "http://schema.org/",
@@ -46,43 +49,12 @@ PREFIXES: dict[str, str] = {
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("table", "turtle", "ntriples", "rdfxml", "jsonld")
-PARAM_TYPES = ("iri", "literal", "concept")
+PARAM_TYPES = ("iri", "literal", "concept", "date")
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
-_STARTUP_SECONDS = 60.0  # spawning the worker and opening the store; not part of the query budget
+_VOLATILE = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID"})
 _ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")  # SPARQL codepoint escapes
 _PARSE_LOCK = threading.Lock()  # rdflib's pyparsing grammar is shared, mutable state
-
-
-class QueryForm(StrEnum):
-    """The four SPARQL query forms; updates never get this far."""
-
-    SELECT = "SELECT"
-    ASK = "ASK"
-    CONSTRUCT = "CONSTRUCT"
-    DESCRIBE = "DESCRIBE"
-
-    @property
-    def is_graph(self) -> bool:
-        """CONSTRUCT and DESCRIBE answer with triples, the others with a table or a boolean."""
-        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """A finished query: rows for SELECT, triples for CONSTRUCT/DESCRIBE, boolean for ASK."""
-
-    form: QueryForm
-    variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Term | None, ...], ...] = ()
-    triples: tuple[ox.Triple, ...] = ()
-    boolean: bool | None = None
-    truncated: bool = False
-
-    def column(self, name: str) -> list[Term | None]:
-        """All values of one variable, in row order (handy for callers and tests)."""
-        index = self.variables.index(name)
-        return [row[index] for row in self.rows]
 
 
 # --------------------------------------------------------------------------- guard
@@ -92,6 +64,7 @@ class QueryResult:
 class _Checked:
     form: QueryForm
     has_dataset: bool
+    volatile: bool  # NOW(), RAND(), UUID(): the answer changes between runs
 
 
 _FORMS = {
@@ -111,15 +84,22 @@ def check_query(text: str, local_graphs: Collection[str] = frozenset()) -> Query
 
 
 def _inspect(text: str, local_graphs: Collection[str]) -> _Checked:
+    """The guard, remembered per (text, graphs): parsing a long query takes rdflib ~50 ms."""
+    return _inspect_cached(text, frozenset(local_graphs))
+
+
+@functools.lru_cache(maxsize=512)
+def _inspect_cached(text: str, local_graphs: frozenset[str]) -> _Checked:
     prologue, query = _parse(text)
-    if any(node.name == "ServiceGraphPattern" for node in _walk(query)):
+    names = {node.name for node in _walk(query)}
+    if "ServiceGraphPattern" in names:
         raise QueryRefused("SERVICE (remote queries) is not allowed")
     prefixes = {**PREFIXES, **_declared_prefixes(prologue)}
     graphs = list(_dataset_iris(query, prefixes))
     for iri in graphs:
         if iri not in local_graphs:
             raise QueryRefused(f"FROM <{iri}>: no such graph in this build")
-    return _Checked(_FORMS[query.name], bool(graphs))
+    return _Checked(_FORMS[query.name], bool(graphs), bool(names & _VOLATILE))
 
 
 def _parse(text: str) -> tuple[Any, Any]:
@@ -199,20 +179,6 @@ def _expand(iri: Any, prefixes: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- evaluation
 
 
-@dataclass(frozen=True)
-class _Job:
-    """Everything the worker needs; pickled to the spawned process."""
-
-    store: str
-    text: str
-    form: QueryForm
-    max_rows: int
-    union: bool
-    default_graphs: tuple[str, ...] | None
-    named_graphs: tuple[str, ...] | None
-    substitutions: tuple[tuple[str, Term], ...] = field(default=())
-
-
 def store_graphs(store_path: Path) -> frozenset[str]:
     """IRIs of the named graphs in a build's store (what FROM may name)."""
     try:
@@ -232,28 +198,52 @@ def run_query(
     named_graphs: Sequence[str] | None = None,
     bindings: Mapping[str, str | Term] | None = None,
     local_graphs: Collection[str] | None = None,
+    pool: WorkerPool | None = None,
 ) -> QueryResult:
     """Guard and run one query against a build's store, in a worker killed after `timeout` s.
 
     Without a dataset (FROM, default_graphs, named_graphs) the default graph is the union of all
-    graphs. `bindings` substitute variables (a str becomes a plain literal), never text.
-    `local_graphs` saves reopening the store to list its graphs (the server passes it).
+    graphs. A dataset given here replaces the query's FROM clauses (SPARQL Protocol), and what it
+    leaves out is empty: default graphs alone mean no named graphs, and the other way round.
+    `bindings` substitute variables (a str becomes a plain literal), never text.
+    `local_graphs` saves reopening the store to list its graphs; `pool` saves spawning a worker.
     """
     graphs = store_graphs(store_path) if local_graphs is None else local_graphs
     checked = _inspect(text, graphs)
     _check_dataset(default_graphs, named_graphs, graphs)
     explicit = default_graphs is not None or named_graphs is not None
-    job = _Job(
-        store=str(store_path),
+    job = Job(
         text=text,
         form=checked.form,
         max_rows=max_rows,
         union=not (explicit or checked.has_dataset),
-        default_graphs=None if default_graphs is None else tuple(default_graphs),
-        named_graphs=None if named_graphs is None else tuple(named_graphs),
+        default_graphs=_dataset_part(default_graphs, explicit),
+        named_graphs=_dataset_part(named_graphs, explicit),
+        prefixes=tuple(PREFIXES.items()),
         substitutions=tuple((k, _as_term(v)) for k, v in (bindings or {}).items()),
     )
-    return _run_in_worker(job, timeout)
+    with _borrowed(pool, store_path) as workers:
+        result = workers.run(job, timeout)
+    return replace(result, volatile=checked.volatile) if checked.volatile else result
+
+
+def _dataset_part(iris: Sequence[str] | None, explicit: bool) -> tuple[str, ...] | None:
+    """One half of a protocol dataset; empty (not pyoxigraph's "everything") when only the other half is given."""
+    if iris is None:
+        return () if explicit else None
+    return tuple(iris)
+
+
+@contextlib.contextmanager
+def _borrowed(pool: WorkerPool | None, store_path: Path) -> Iterator[WorkerPool]:
+    """The caller's pool, or a one-worker pool closed after use (one-off command-line queries)."""
+    if pool is not None:
+        if Path(pool.store) != Path(store_path):
+            raise LinkgraphError("the worker pool serves another store")
+        yield pool
+        return
+    with WorkerPool(store_path, size=1) as own:
+        yield own
 
 
 def _check_dataset(
@@ -268,121 +258,17 @@ def _as_term(value: str | Term) -> Term:
     return ox.Literal(value) if isinstance(value, str) else value
 
 
-def _run_in_worker(job: _Job, timeout: float) -> QueryResult:
-    """Start a worker, wait for it to open the store, then give the query `timeout` seconds."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker_main, args=(sender, job), daemon=True)
-    process.start()
-    sender.close()
-    finished = False
-    try:
-        message = _receive(receiver, _STARTUP_SECONDS, "the query worker did not start")
-        if message[0] == "ready":
-            message = _receive(receiver, timeout, None)
-        finished = True
-        return _unpack(message)
-    finally:
-        _stop(process, graceful=finished)
-        receiver.close()
-
-
-def _receive(conn: Connection, seconds: float, late: str | None) -> tuple[Any, ...]:
-    """Next worker message; `late` None means running out of time is the query's fault."""
-    if not conn.poll(max(seconds, 0.0)):
-        if late is None:
-            raise QueryTimeout(f"query stopped after {seconds:g} s (query_timeout)")
-        raise LinkgraphError(late)
-    try:
-        message: tuple[Any, ...] = conn.recv()
-    except EOFError:
-        raise LinkgraphError("the query worker stopped unexpectedly") from None
-    return message
-
-
-def _stop(process: BaseProcess, *, graceful: bool) -> None:
-    """Let a finished worker exit; kill a late or stuck one and reap it either way."""
-    if graceful:
-        process.join(5.0)
-    if process.is_alive():
-        process.kill()
-    process.join()
-
-
-def _unpack(message: tuple[Any, ...]) -> QueryResult:
-    kind, payload = message
-    errors: dict[str, type[LinkgraphError]] = {
-        "syntax": QuerySyntaxError,
-        "usage": UsageError,
-        "internal": LinkgraphError,
-    }
-    if kind in errors:
-        raise errors[kind](payload)
-    result: QueryResult = payload
-    return result
-
-
-def _worker_main(conn: Connection, job: _Job) -> None:
-    """Worker process body: open the store read-only, run the query, send one message back."""
-    try:
-        store = ox.Store.read_only(job.store)
-        conn.send(("ready", None))
-        conn.send(("ok", _evaluate(store, job)))
-    except SyntaxError as exc:
-        conn.send(("syntax", "SPARQL syntax error: " + _first_line(exc)))
-    except (RuntimeError, ValueError, TypeError) as exc:
-        conn.send(("usage", _first_line(exc)))
-    except OSError as exc:
-        conn.send(("internal", _first_line(exc).replace(job.store, "<store>")))
-    finally:
-        conn.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else exc.__class__.__name__)[:300]
-
-
-def _evaluate(store: ox.Store, job: _Job) -> QueryResult:
-    results = store.query(
-        job.text,
-        prefixes=PREFIXES,
-        use_default_graph_as_union=job.union,
-        default_graph=_nodes(job.default_graphs),
-        named_graphs=_nodes(job.named_graphs),
-        substitutions={ox.Variable(name): term for name, term in job.substitutions} or None,
-    )
-    if isinstance(results, ox.QueryBoolean):
-        return QueryResult(QueryForm.ASK, boolean=bool(results))
-    if isinstance(results, ox.QuerySolutions):
-        variables = tuple(v.value for v in results.variables)
-        rows, cut = _take((tuple(solution) for solution in results), job.max_rows)
-        return QueryResult(job.form, variables=variables, rows=tuple(rows), truncated=cut)
-    triples, cut = _take(results, job.max_rows)
-    return QueryResult(job.form, triples=tuple(triples), truncated=cut)
-
-
-def _nodes(iris: Iterable[str] | None) -> list[Any] | None:
-    """Graph IRIs as nodes for pyoxigraph's dataset arguments; None keeps its default."""
-    return None if iris is None else [ox.NamedNode(iri) for iri in iris]
-
-
-def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
-    """At most `limit` items, and whether more were there (the row cap)."""
-    taken = list(itertools.islice(items, limit + 1))
-    return taken[:limit], len(taken) > limit
-
-
 # --------------------------------------------------------------------------- named queries
 
 
 @dataclass(frozen=True)
 class QueryParam:
-    """One `# param: name type description` line of a named query."""
+    """One `# param: name type description` line of a named query; `type?` makes it optional."""
 
     name: str
     type: str
     description: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -444,9 +330,10 @@ def _header(text: str) -> dict[str, list[str]]:
 
 def _param(query: str, line: str) -> QueryParam:
     parts = line.split(None, 2)
-    if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+    kind = parts[1].removesuffix("?") if len(parts) > 1 else ""
+    if kind not in PARAM_TYPES:
         raise LinkgraphError(f"named query {query}: bad param line {line!r}")
-    return QueryParam(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+    return QueryParam(parts[0], kind, parts[2] if len(parts) > 2 else "", optional=parts[1].endswith("?"))
 
 
 def run_named_query(
@@ -457,16 +344,21 @@ def run_named_query(
     timeout: float,
     max_rows: int,
     local_graphs: Collection[str] | None = None,
+    pool: WorkerPool | None = None,
 ) -> QueryResult:
-    """Run a named query with its parameters bound as RDF terms (never pasted into the text)."""
+    """Run a named query with its parameters bound as RDF terms (never pasted into the text).
+
+    An omitted optional parameter stays unbound; the query gives it a default (COALESCE).
+    """
     query = load_query(name)
     graphs = store_graphs(store_path) if local_graphs is None else local_graphs
-    budget = _Budget(store_path, timeout, graphs)
-    bindings = _bind(query, params, budget)
-    return run_query(
-        store_path, query.text, timeout=timeout, max_rows=max_rows, bindings=bindings,
-        local_graphs=graphs,
-    )
+    with _borrowed(pool, store_path) as workers:  # one worker for the concept lookup and the query
+        budget = _Budget(store_path, timeout, graphs, workers)
+        bindings = _bind(query, params, budget)
+        return run_query(
+            store_path, query.text, timeout=timeout, max_rows=max_rows, bindings=bindings,
+            local_graphs=graphs, pool=workers,
+        )
 
 
 @dataclass(frozen=True)
@@ -476,6 +368,7 @@ class _Budget:
     store_path: Path
     timeout: float
     graphs: Collection[str]
+    pool: WorkerPool | None = None
 
 
 def _bind(query: NamedQuery, params: Mapping[str, str], budget: _Budget) -> dict[str, Term]:
@@ -484,15 +377,17 @@ def _bind(query: NamedQuery, params: Mapping[str, str], budget: _Budget) -> dict
     if unknown:
         wanted = ", ".join(sorted(expected)) or "none"
         raise UsageError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; takes: {wanted}")
-    missing = [p.name for p in query.params if p.name not in params]
+    missing = [p.name for p in query.params if p.name not in params and not p.optional]
     if missing:
         raise UsageError(f"{query.name}: missing parameter(s) {', '.join(missing)}")
-    return {p.name: _convert(p, params[p.name], budget) for p in query.params}
+    return {p.name: _convert(p, params[p.name], budget) for p in query.params if p.name in params}
 
 
 def _convert(param: QueryParam, value: str, budget: _Budget) -> Term:
     if param.type == "literal":
         return ox.Literal(value)
+    if param.type == "date":
+        return to_date(value, what=param.name)
     if param.type == "iri" or _looks_like_iri(value):
         return to_iri(value, what=param.name)
     return resolve_concept(value, budget)
@@ -517,6 +412,19 @@ def to_iri(value: str, *, what: str = "value") -> ox.NamedNode:
         raise UsageError(f"{what}: not an absolute IRI: {value!r}") from None
 
 
+def to_date(value: str, *, what: str = "date") -> ox.Literal:
+    """An xsd:date literal from `YYYY-MM-DD` text.
+
+    >>> to_date("2025-03-01").datatype.value
+    'http://www.w3.org/2001/XMLSchema#date'
+    """
+    try:
+        day = datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{what}: not a date (YYYY-MM-DD): {value!r}") from None
+    return ox.Literal(day.isoformat(), datatype=ox.NamedNode(PREFIXES["xsd"] + "date"))
+
+
 _CONCEPT_LOOKUP = """
 SELECT DISTINCT ?concept ?preferred ?label WHERE {
   ?concept a skos:Concept .
@@ -531,7 +439,7 @@ def resolve_concept(label: str, budget: _Budget) -> ox.NamedNode:
     """The concept whose prefLabel (else altLabel) is `label`, ignoring case."""
     result = run_query(
         budget.store_path, _CONCEPT_LOOKUP, timeout=budget.timeout, max_rows=100,
-        bindings={"label": ox.Literal(label)}, local_graphs=budget.graphs,
+        bindings={"label": ox.Literal(label)}, local_graphs=budget.graphs, pool=budget.pool,
     )
     found = [(row[0].value, row[1]) for row in result.rows if isinstance(row[0], ox.NamedNode)]
     preferred = {iri for iri, flag in found if flag == ox.Literal(True)}

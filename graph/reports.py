@@ -31,6 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "gaps.csv": ("source_url", "target_url", "anchor_text", "sentence", "section", "score", "reason"),
     "content-gaps.csv": ("concept", "label", "type", "mentions", "articles"),
     "skipped.csv": ("path", "action", "reason"),
+    "validation.csv": ("focus_node", "rule", "message", "severity"),
 }
 
 

@@ -1,8 +1,10 @@
 """`linkgraph serve`: a read-only SPARQL 1.1 Protocol endpoint over one build, plus its pages.
 
-Routes: /sparql (GET, POST form, POST application/sparql-query), /queries and /queries/{name}
-(named queries), / (explorer.html), /reports/{name}, /health. Every query goes through
-`graph.query.run_query`, so the same guard, timeout and row cap apply as on the command line.
+Routes: /sparql (GET, POST form, POST application/sparql-query; a bare GET answers the SPARQL
+service description), /query (a query page of ours), /queries and /queries/{name} (named
+queries), / (explorer.html), /reports/{name}, /health. Every query goes through
+`graph.query.run_query`, so the same guard, timeout and row cap apply as on the command line;
+a pool of warm workers saves the process start, and a bounded LRU keeps recent answers.
 The server pins the build it started with: if OUT is rebuilt under it, data routes answer 503
 instead of mixing a new store with the old build id.
 
@@ -13,6 +15,7 @@ instead of mixing a new store with the old build id.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -21,13 +24,17 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio
+import pyoxigraph as ox
 import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -40,12 +47,30 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph.errors import LinkgraphError, QueryRefused, UsageError
-from graph.query import QueryResult, format_result, list_queries, load_query, run_named_query, run_query, store_graphs
+from graph.query import (
+    PREFIXES,
+    QueryResult,
+    WorkerPool,
+    check_query,
+    format_result,
+    list_queries,
+    load_query,
+    run_named_query,
+    run_query,
+    store_graphs,
+)
 from graph.settings import Settings
 
 MAX_BODY = 1024 * 1024
 MAX_URL = 8 * 1024
 TRUNCATED_HEADER = "Linkgraph-Truncated"
+CACHE_HEADER = "Linkgraph-Cache"
+CACHE_ENTRIES = 256
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+PUBLIC_PATHS = frozenset({"/health", "/query", "/query/app.js", "/query/app.css"})  # no data in them
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -177,12 +202,82 @@ def _ranked(accept: str) -> list[str]:
     return [media for _, _, media in sorted(ranked)]
 
 
-def _respond(result: QueryResult, request: Request) -> Response:
-    fmt = negotiate(request.headers.get("accept"), graph=result.form.is_graph)
-    headers = {"Vary": "Accept"}
-    if result.truncated:
+# --------------------------------------------------------------------------- answer cache
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A formatted query answer, ready to send again."""
+
+    body: bytes
+    media_type: str
+    truncated: bool
+
+
+class ResultCache:
+    """Bounded LRU of answers keyed by (build id, query, dataset, format); thread-safe.
+
+    Answers over `max_entry` bytes are not kept, and the whole cache stays under `max_bytes`.
+    """
+
+    def __init__(self, entries: int = CACHE_ENTRIES, *, max_bytes: int = 64 << 20, max_entry: int = 4 << 20) -> None:
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.max_entry = max_entry
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable) -> Answer | None:
+        with self._lock:
+            answer = self._items.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: Hashable, answer: Answer) -> None:
+        if self.entries <= 0 or len(answer.body) > self.max_entry:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size += len(answer.body) - (len(old.body) if old else 0)
+            self._items[key] = answer
+            while len(self._items) > self.entries or self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.body)
+
+
+def _answer(result: QueryResult, fmt: str) -> Answer:
+    return Answer(format_result(result, fmt).encode("utf-8"), MEDIA_TYPES[fmt], result.truncated)
+
+
+async def _cached(
+    request: Request, key: tuple[Hashable, ...], fmt: str, compute: Callable[[], QueryResult]
+) -> Response:
+    """The cached answer for `key`, else compute, format and (unless volatile) remember it."""
+    build: Build = request.app.state.build
+    cache: ResultCache = request.app.state.cache
+    full_key = (build.build_id, *key, fmt)
+    answer = cache.get(full_key)
+    state = "hit"
+    if answer is None:
+        state = "miss"
+        result = await _in_thread(request, compute)
+        answer = await anyio.to_thread.run_sync(_answer, result, fmt)
+        if not result.volatile:
+            cache.put(full_key, answer)
+    headers = {"Vary": "Accept", CACHE_HEADER: state}
+    if answer.truncated:
         headers[TRUNCATED_HEADER] = "true"
-    return Response(format_result(result, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
 # --------------------------------------------------------------------------- SPARQL protocol
@@ -198,32 +293,52 @@ class ProtocolRequest:
 
 
 async def sparql(request: Request) -> Response:
-    """/sparql: run one query per the SPARQL 1.1 Protocol."""
+    """/sparql: run one query per the SPARQL 1.1 Protocol; a bare GET describes the service."""
     build = _build(request)
+    if request.method in ("GET", "HEAD") and not request.url.query:
+        return service_description(request, build)
     asked = await _protocol_request(request)
-    result = await _in_thread(
-        request, run_query, build.store, asked.query,
+    form = await anyio.to_thread.run_sync(check_query, asked.query, build.graphs)
+    fmt = negotiate(request.headers.get("accept"), graph=form.is_graph)
+    compute = functools.partial(
+        run_query, build.store, asked.query,
         timeout=build.settings.query_timeout, max_rows=build.settings.max_rows,
         default_graphs=asked.default_graphs or None, named_graphs=asked.named_graphs or None,
-        local_graphs=build.graphs,
+        local_graphs=build.graphs, pool=request.app.state.pool,
     )
-    return _respond(result, request)
+    key = ("sparql", asked.query, asked.default_graphs, asked.named_graphs)
+    return await _cached(request, key, fmt, compute)
 
 
 async def _protocol_request(request: Request) -> ProtocolRequest:
     _check_url(request)
     if request.method in ("GET", "HEAD"):
         return _from_params(request.query_params.multi_items())
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media, charset = _content_type(request.headers.get("content-type", ""))
     if media == "application/sparql-update":
         raise QueryRefused("updates are not allowed: this endpoint is read-only")
     if media not in (_FORM, "application/sparql-query"):
         raise HTTPException(415, "use application/x-www-form-urlencoded or application/sparql-query")
+    if charset not in ("", "utf-8", "utf8"):
+        raise HTTPException(415, f"charset {charset}: send the request body as UTF-8")
     body = _decode(await _read_body(request))
     if media == _FORM:
         return _from_params(parse_qsl(body, keep_blank_values=True))
     in_url = _from_params(request.query_params.multi_items(), need_query=False)
+    if any(key == "query" for key, _ in request.query_params.multi_items()):
+        raise HTTPException(400, "give the query either in the body or in the URL, not both")
     return replace(in_url, query=body)
+
+
+def _content_type(header: str) -> tuple[str, str]:
+    """Media type and charset (both lower case, charset "" when absent) of a Content-Type header."""
+    media, *params = (part.strip() for part in header.split(";"))
+    charset = ""
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
 
 
 def _from_params(items: Iterable[tuple[str, str]], *, need_query: bool = True) -> ProtocolRequest:
@@ -274,17 +389,21 @@ async def _in_thread(request: Request, func: Callable[..., _T], *args: Any, **kw
     return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=limiter)
 
 
-# --------------------------------------------------------------------------- other routes
+# --------------------------------------------------------------------------- named queries
 
 
 async def named_queries(request: Request) -> Response:
-    """/queries: the named queries with their parameters."""
+    """/queries: the named queries with their parameters and text (the query page lists them)."""
     return JSONResponse([
         {
             "name": q.name,
             "title": q.title,
             "description": q.description,
-            "params": [{"name": p.name, "type": p.type, "description": p.description} for p in q.params],
+            "params": [
+                {"name": p.name, "type": p.type, "description": p.description, "optional": p.optional}
+                for p in q.params
+            ],
+            "text": q.text,
         }
         for q in list_queries()
     ])
@@ -296,15 +415,103 @@ async def named_query(request: Request) -> Response:
     _check_url(request)
     name = request.path_params["name"]
     try:
-        load_query(name)
+        query = load_query(name)
     except UsageError as exc:
         raise HTTPException(404, str(exc)) from None
-    result = await _in_thread(
-        request, run_named_query, build.store, name, dict(request.query_params),
+    params = dict(request.query_params)
+    form = await anyio.to_thread.run_sync(check_query, query.text, build.graphs)
+    fmt = negotiate(request.headers.get("accept"), graph=form.is_graph)
+    compute = functools.partial(
+        run_named_query, build.store, name, params,
         timeout=build.settings.query_timeout, max_rows=build.settings.max_rows,
-        local_graphs=build.graphs,
+        local_graphs=build.graphs, pool=request.app.state.pool,
     )
-    return _respond(result, request)
+    return await _cached(request, ("named", name, tuple(sorted(params.items()))), fmt, compute)
+
+
+# --------------------------------------------------------------------------- service description
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF_XML",
+    "jsonld": "JSON-LD",
+}
+
+
+def service_description(request: Request, build: Build) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in the RDF format the client accepts."""
+    endpoint = str(request.url.replace(query="", fragment=""))
+    fmt = negotiate(request.headers.get("accept"), graph=True)
+    triples = description_triples(endpoint, build.graphs)
+    prefixes = None if fmt == "ntriples" else {"sd": SD, "formats": FORMATS, "rdfs": PREFIXES["rdfs"]}
+    body = ox.serialize(triples, format=_RDF_FORMATS[fmt], prefixes=prefixes) or b""
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Vary": "Accept"})
+
+
+_RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def description_triples(endpoint: str, graphs: Iterable[str]) -> list[ox.Triple]:
+    """sd:Service: endpoint, SPARQL 1.1 Query only (no Update: read-only), formats, dataset."""
+    service, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    a, sd = ox.NamedNode(PREFIXES["rdf"] + "type"), functools.partial(_iri, SD)
+    triples = [
+        ox.Triple(service, a, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(
+            "Read-only: SPARQL Update and SERVICE are refused; the default graph is the union of all graphs.")),
+        *(ox.Triple(service, sd("resultFormat"), _iri(FORMATS, name)) for name in _FORMAT_IRIS.values()),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, a, sd("Graph")),
+    ]
+    for index, iri in enumerate(sorted(graphs)):
+        node = ox.BlankNode(f"graph{index}")
+        triples += [ox.Triple(dataset, sd("namedGraph"), node), ox.Triple(node, a, sd("NamedGraph")),
+                    ox.Triple(node, sd("name"), ox.NamedNode(iri))]
+    return triples
+
+
+def _iri(namespace: str, local: str) -> ox.NamedNode:
+    return ox.NamedNode(namespace + local)
+
+
+# --------------------------------------------------------------------------- query page
+
+
+_PAGE_FILES = {"/query": ("query.html", "text/html"), "/query/app.js": ("query.js", "text/javascript"),
+               "/query/app.css": ("query.css", "text/css")}
+
+
+async def query_page(request: Request) -> Response:
+    """/query and its script and style: our own static files, under a strict CSP."""
+    name, media = _PAGE_FILES[request.url.path]
+    body = resources.files("graph").joinpath("static", name).read_bytes()
+    headers = {
+        "Content-Security-Policy": PAGE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+    return Response(body, media_type=media, headers=headers)
+
+
+# --------------------------------------------------------------------------- other routes
 
 
 async def explorer(request: Request) -> Response:
@@ -350,14 +557,17 @@ async def _linkgraph_error(request: Request, exc: Exception) -> Response:
 
 
 class BearerAuth:
-    """Require `Authorization: Bearer <token>` on every route but /health."""
+    """Require `Authorization: Bearer <token>` on every route but /health and the query page's files.
+
+    The page holds no data: its script sends the token the user types with every request.
+    """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
         self.token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == "/health" or self._allowed(scope):
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or self._allowed(scope):
             await self.app(scope, receive, send)
             return
         response = PlainTextResponse(
@@ -370,11 +580,26 @@ class BearerAuth:
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token)
 
 
-def create_app(out: Path, settings: Settings, token: str | None = None, cors: str | None = None) -> Starlette:
-    """The ASGI app for build folder OUT; CORS is off unless one origin (or `*`) is given."""
+def create_app(
+    out: Path,
+    settings: Settings,
+    token: str | None = None,
+    cors: str | None = None,
+    *,
+    cache_entries: int = CACHE_ENTRIES,
+    workers: int | None = None,
+) -> Starlette:
+    """The ASGI app for build folder OUT; CORS is off unless one origin (or `*`) is given.
+
+    `workers` query processes at most (default: one per CPU, at least 2); `cache_entries` 0 turns
+    the answer cache off.
+    """
     routes = [
         Route("/", explorer, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/query", query_page, methods=["GET"]),
+        Route("/query/app.js", query_page, methods=["GET"]),
+        Route("/query/app.css", query_page, methods=["GET"]),
         Route("/queries", named_queries, methods=["GET"]),
         Route("/queries/{name}", named_query, methods=["GET"]),
         Route("/reports/{name}", report, methods=["GET"]),
@@ -383,10 +608,25 @@ def create_app(out: Path, settings: Settings, token: str | None = None, cors: st
     middleware = [_cors(cors)] if cors else []
     if token:
         middleware.append(Middleware(BearerAuth, token=token))
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={LinkgraphError: _linkgraph_error})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={LinkgraphError: _linkgraph_error},
+                    lifespan=_lifespan)
     app.state.build = Build.open(out, settings)
-    app.state.limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
+    size = workers or max(2, os.cpu_count() or 2)
+    app.state.limiter = anyio.CapacityLimiter(size)
+    app.state.pool = WorkerPool(app.state.build.store, size=size)
+    app.state.cache = ResultCache(cache_entries)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Warm two workers before the first request; stop them all at shutdown."""
+    pool: WorkerPool = app.state.pool
+    await anyio.to_thread.run_sync(pool.prestart, 2)
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(pool.close)
 
 
 def _cors(origin: str) -> Middleware:
@@ -398,7 +638,7 @@ def _cors(origin: str) -> Middleware:
         allow_origins=[origin],
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
-        expose_headers=[TRUNCATED_HEADER, "ETag"],
+        expose_headers=[TRUNCATED_HEADER, CACHE_HEADER, "ETag"],
         allow_credentials=False,
     )
 

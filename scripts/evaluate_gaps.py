@@ -28,9 +28,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from graph.analyse.gaps import GapFinder, GapSettings  # noqa: E402
-from graph.analyse.spots import running_text  # noqa: E402
 from graph.analyse.lexical import STOPWORDS, similar, tfidf, words  # noqa: E402
 from graph.analyse.links import COUNTED  # noqa: E402
+from graph.analyse.spots import running_text  # noqa: E402
 from graph.extract import Matcher, drop_generic_about, extract  # noqa: E402
 from graph.ingest.resolve import resolve  # noqa: E402
 from graph.ingest.sentences import clean, sentence_at  # noqa: E402
@@ -93,7 +93,8 @@ def hideable(articles: Sequence[Article]) -> list[Pair]:
     so are links to drafts, noindex and canonicalised pages, which suggestions must never target.
     """
     by_url = {a.url: a for a in articles}
-    body, other = set(), set()
+    body: set[Pair] = set()
+    other: set[Pair] = set()
     for a in articles:
         for lk in a.links:
             if lk.target in by_url and lk.target != a.url and lk.kind in COUNTED:

@@ -165,3 +165,41 @@ def test_queries_lists_named_queries() -> None:
 def test_serve_refuses_public_host_without_token(sample_build) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run("serve", str(sample_build.out), "--host", "0.0.0.0")
     assert_one_line_error(code, err, 2, "token")
+
+
+def test_validate_sample_only_editorial_findings(sample_build) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("validate", str(sample_build.out))
+    assert code == 0, err
+    assert "0 violations" in err and "Warning\t" in out
+    strict, _, _ = run("validate", str(sample_build.out), "--strict")
+    assert strict == 1
+
+
+def test_validate_without_build_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = run("validate", str(tmp_path))
+    assert_one_line_error(code, err, 2, "no linkgraph build")
+
+
+def test_vocab_check_shipped_is_clean_and_bad_file_fails(tmp_path: Path) -> None:
+    code, _, err = run("vocab", "check")
+    assert code == 0 and "0 errors" in err
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n@prefix schema: <http://schema.org/> .\n"
+        '<urn:x:a> a skos:Concept, schema:MedicalCondition ; skos:prefLabel "sciatica"@en .\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("vocab", "check", str(bad))
+    assert code == 2 and "sciatica" in out
+
+
+def test_diff_of_a_build_with_itself_is_empty(sample_build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("diff", str(sample_build.out), str(sample_build.out), "--out", str(tmp_path))
+    assert code == 0, err
+    assert "No changes" in out
+    assert (tmp_path / "diff.csv").read_text(encoding="utf-8").startswith("change,what,source,target,detail")
+
+
+def test_push_needs_user_and_password_together(sample_build) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("push", str(sample_build.out), "--gsp", "http://127.0.0.1:9/store", "--user", "u")
+    assert_one_line_error(code, err, 2, "--password")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import socket
 import threading
@@ -21,7 +22,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from graph.errors import UsageError
-from graph.serve import MAX_BODY, check_bind, create_app, negotiate
+from graph.serve import MAX_BODY, Answer, ResultCache, check_bind, create_app, negotiate
 from graph.settings import Settings
 
 A = "https://example.org/articles/alpha/"
@@ -179,7 +180,8 @@ def test_errors_are_short_plain_text(client: TestClient, out: Path) -> None:
 
 
 def test_missing_or_repeated_query_is_400(client: TestClient) -> None:
-    assert client.get("/sparql").status_code == 400
+    assert client.get("/sparql", params={"default-graph-uri": A}).status_code == 400
+    assert client.post("/sparql", data={"default-graph-uri": A}).status_code == 400
     assert client.get("/sparql", params=[("query", SELECT), ("query", SELECT)]).status_code == 400
 
 
@@ -227,7 +229,10 @@ def test_row_cap_sets_the_truncated_header(out: Path) -> None:
 def test_queries_list_and_run(client: TestClient) -> None:
     listed = client.get("/queries").json()
     gaps = next(q for q in listed if q["name"] == "gaps-from-page")
-    assert gaps["params"] == [{"name": "page", "type": "iri", "description": "URL of the source article"}]
+    assert gaps["params"] == [
+        {"name": "page", "type": "iri", "description": "URL of the source article", "optional": False}
+    ]
+    assert gaps["text"].startswith("# title: Link suggestions from a page")
     orphans = client.get("/queries/orphan-pages")
     assert [row["page"] for row in bindings(orphans)] == [A]
     suggested = client.get("/queries/gaps-from-page", params={"page": B})
@@ -349,3 +354,130 @@ def test_live_server_answers_sparqlwrapper(out: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+# ----------------------------------------------------------------------------- service description
+
+
+def test_bare_get_is_the_service_description(client: TestClient) -> None:
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    assert "sd:Service" in response.text and "sd:SPARQL11Query" in response.text
+    assert "SPARQL11Update" not in response.text
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    endpoint = [t.object.value for t in triples if t.predicate.value.endswith("#endpoint")]
+    assert endpoint == ["http://testserver/sparql"]
+    names = {t.object.value for t in triples if t.predicate.value.endswith("#name")}
+    assert names == {A, B, ANALYSIS}
+    ntriples = client.get("/sparql", headers={"accept": "application/n-triples"})
+    assert ntriples.headers["content-type"].startswith("application/n-triples")
+    assert len(list(ox.parse(ntriples.content, format=ox.RdfFormat.N_TRIPLES))) == len(triples)
+
+
+# ----------------------------------------------------------------------------- answer cache
+
+
+def test_repeated_queries_come_from_the_cache(out: Path) -> None:
+    with TestClient(create_app(out, SETTINGS)) as test_client:
+        first = test_client.get("/sparql", params={"query": SELECT})
+        again = test_client.post("/sparql", data={"query": SELECT})
+        as_csv = test_client.get("/sparql", params={"query": SELECT}, headers={"accept": "text/csv"})
+        narrowed = test_client.get("/sparql", params={"query": SELECT, "default-graph-uri": A})
+        assert [r.headers["linkgraph-cache"] for r in (first, again, as_csv, narrowed)] == ["miss", "hit", "miss", "miss"]
+        assert again.content == first.content and bindings(narrowed) == [{"page": A, "name": "Alpha"}]
+        named = [test_client.get("/queries/gaps-from-page", params={"page": B}) for _ in range(2)]
+        assert [r.headers["linkgraph-cache"] for r in named] == ["miss", "hit"]
+        other = test_client.get("/queries/gaps-from-page", params={"page": A})
+        assert other.headers["linkgraph-cache"] == "miss" and bindings(other) == []
+
+
+def test_answers_that_depend_on_the_moment_are_not_cached(client: TestClient) -> None:
+    query = "SELECT (STR(NOW()) AS ?now) (RAND() AS ?r) WHERE {}"
+    states = [client.get("/sparql", params={"query": query}).headers["linkgraph-cache"] for _ in range(2)]
+    assert states == ["miss", "miss"]
+
+
+def test_cache_can_be_turned_off(out: Path) -> None:
+    with TestClient(create_app(out, SETTINGS, cache_entries=0)) as test_client:
+        states = [test_client.get("/sparql", params={"query": SELECT}).headers["linkgraph-cache"] for _ in range(2)]
+    assert states == ["miss", "miss"]
+
+
+def test_result_cache_is_a_bounded_lru() -> None:
+    cache = ResultCache(2, max_bytes=100, max_entry=60)
+    answer = Answer(b"x" * 10, "text/csv", truncated=False)
+    cache.put("a", answer)
+    cache.put("b", answer)
+    assert cache.get("a") is answer  # a is now the most recent
+    cache.put("c", answer)
+    assert cache.get("b") is None and cache.get("a") is answer and len(cache) == 2
+    cache.put("big", Answer(b"x" * 61, "text/csv", truncated=False))
+    assert cache.get("big") is None
+    for key in "defg":
+        cache.put(key, Answer(b"x" * 55, "text/csv", truncated=False))
+    assert len(cache) == 1 and cache.get("g") is not None  # 2 x 55 bytes would pass max_bytes
+    assert (cache.hits, cache.misses) == (3, 2)
+
+
+# ----------------------------------------------------------------------------- workers through the app
+
+
+def test_a_timed_out_query_kills_its_worker_and_the_server_goes_on(out: Path) -> None:
+    quick = Settings(query_timeout=0.5, max_rows=100)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(8)) + " }"
+    with TestClient(create_app(out, quick, workers=1)) as test_client:
+        pool = test_client.app.state.pool  # type: ignore[attr-defined]
+        assert test_client.get("/sparql", params={"query": SELECT}).status_code == 200
+        (pid,) = pool.pids()
+        assert test_client.get("/sparql", params={"query": slow}).status_code == 503
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert test_client.get("/sparql", params={"query": SELECT + " LIMIT 1"}).status_code == 200
+        assert pool.spawned == 2
+    assert pool.pids() == []  # the lifespan closed the pool
+
+
+def test_workers_are_warm_before_the_first_request(out: Path) -> None:
+    with TestClient(create_app(out, SETTINGS, workers=2)) as test_client:
+        pool = test_client.app.state.pool  # type: ignore[attr-defined]
+        assert pool.spawned == 2
+        for n in range(10):
+            assert test_client.get("/sparql", params={"query": f"{SELECT} LIMIT {n + 1}"}).status_code == 200
+        assert pool.spawned == 2
+
+
+def test_named_graph_narrowing(client: TestClient) -> None:
+    query = "SELECT ?g ?name WHERE { GRAPH ?g { ?page schema:name ?name } } ORDER BY ?g"
+    everything = client.get("/sparql", params={"query": query})
+    assert [row["g"] for row in bindings(everything)] == [A, B]
+    only_b = client.get("/sparql", params={"query": query, "named-graph-uri": B})
+    assert bindings(only_b) == [{"g": B, "name": "Beta"}]
+    default_only = client.get("/sparql", params={"query": query, "default-graph-uri": A})
+    assert bindings(default_only) == []  # protocol dataset: no named graphs were given
+    union = "SELECT ?name WHERE { ?page schema:name ?name }"
+    assert bindings(client.get("/sparql", params={"query": union, "named-graph-uri": B})) == []
+
+
+# ----------------------------------------------------------------------------- query page
+
+
+def test_query_page_is_ours_and_locked_down(client: TestClient) -> None:
+    page = client.get("/query")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    assert "<textarea" in page.text and "<script>" not in page.text and "yasgui" not in page.text.lower()
+    script = client.get("/query/app.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert risky not in script.text, risky
+    assert "textContent" in script.text and '"queries"' in script.text
+    assert client.get("/query/app.css").headers["content-type"].startswith("text/css")
+
+
+def test_query_page_loads_without_the_token_but_data_needs_it(out: Path) -> None:
+    with TestClient(create_app(out, SETTINGS, token="s3cret")) as test_client:
+        for path in ("/query", "/query/app.js", "/query/app.css"):
+            assert test_client.get(path).status_code == 200, path
+        assert test_client.get("/queries").status_code == 401
+        assert test_client.get("/sparql").status_code == 401

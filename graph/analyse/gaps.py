@@ -18,13 +18,13 @@ links and not negated. docs/analysis.md gives the formulas and the measured qual
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analyse.lexical import PhraseIndex, phrase, similar, tfidf, words
+from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, tfidf, words
 from graph.analyse.links import COUNTED
 from graph.analyse.spots import Paragraph, Spot, first_spot, lead_words, running_text, small_words
 from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relation
@@ -33,14 +33,18 @@ from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relat
 PHRASE, DIRECT, RELATED, LEXICAL = 0.9, 0.7, 0.15, 0.3
 #: Summed word IDF (0-1 each) at which a title counts as fully specific: 'Sciatica' is, 'Back Pain' is not.
 RARE = 0.35
-#: Normalised IDF at which a concept counts as fully specific.
-CONCEPT_RARE = 0.5
+#: Normalised IDF at which a concept counts as fully specific (in the sample corpus: named by at most ~4 of 34).
+CONCEPT_RARE = 0.7
 #: Evidence one related concept gives; several add up to at most 1.
 RELATED_EACH = 0.3
 #: A part of a title must cover this share of its words, and counts this much before links confirm it.
 MIN_COVERAGE, PART_PRIOR = 0.4, 0.3
-#: Lexical neighbours kept per page.
-NEIGHBOURS = 10
+#: Names weaker than this are not placed (they could add at most PHRASE * MIN_NAME to a score).
+MIN_NAME = 0.05
+#: Lexical neighbours kept per page; words in more than MAX_DF of pages are left out of similarity.
+NEIGHBOURS, MAX_DF = 10, 0.5
+#: Candidate targets kept per source page from each concept product.
+CANDIDATES = 50
 
 # (forward, backward) reasons: forward when A mentions the relation's object and B is about its subject.
 _PHRASES = {
@@ -127,8 +131,15 @@ def _anchor_names(pages: Sequence[Article], row: Mapping[str, int]) -> Iterable[
                 yield _Name.of(link.anchor, j, "anchor", {})
 
 
+_Match = tuple[int, Paragraph, int, int, tuple["_Name", ...]]  # source, paragraph, word span, names
+
+
 class PhraseEvidence:
-    """A's running text naming B. Weight = max(prior of the name, share of its occurrences linked to B)."""
+    """A's running text naming B. Weight = max(prior of the name, share of its occurrences linked to B).
+
+    Two passes: the first counts, for every name, the pages using it and the pages where it is already
+    a link to its target; the second places the names that carry weight. Each is linear in the text.
+    """
 
     def __init__(self, pages: Sequence[Article], paragraphs: Sequence[list[Paragraph]],
                  idf: Mapping[str, float], targets: Sequence[bool]) -> None:
@@ -139,41 +150,54 @@ class PhraseEvidence:
         self.names = [nm for nm in names if nm.words and targets[nm.target]]
         self.occurs: dict[Words, set[int]] = {}
         self.linked: dict[tuple[Words, int], set[int]] = {}
-        self.spots: dict[tuple[int, int], list[tuple[_Name, Spot]]] = {}
-        index = PhraseIndex((nm.words, k) for k, nm in enumerate(self.names))
-        for i, paras in enumerate(paragraphs):
-            for para in paras:
-                self._scan(i, para, index, row)
-        self.best = self._weigh()
+        index = PhraseIndex((nm.words, nm) for nm in self.names)
+        free = [m for i, paras in enumerate(paragraphs) for para in paras for m in self._count(i, para, index, row)]
+        self.weights = self._weights()
+        self.best = self._place(free)
 
-    def _scan(self, source: int, para: Paragraph, index: PhraseIndex, row: Mapping[str, int]) -> None:
-        for first, end, keys in _outermost(index.find(para.sequence())):
+    def _count(self, source: int, para: Paragraph, index: PhraseIndex, row: Mapping[str, int]) -> Iterator[_Match]:
+        """Record where each name occurs and where it is linked already; yield the matches still free."""
+        for first, end, found in _outermost(index.find(para.sequence())):
             target = row.get(para.linked_to(first, end) or "", -1)
-            for k in keys:
-                name = self.names[k]  # type: ignore[index]
+            free = []
+            for name in found:
+                assert isinstance(name, _Name)
                 self.occurs.setdefault(name.words, set()).add(source)
                 if target == name.target:
                     self.linked.setdefault((name.words, name.target), set()).add(source)
-                elif name.target != source and (spot := para.spot(first, end, name.lead, name.small)):
-                    self.spots.setdefault((source, name.target), []).append((name, spot))
+                elif name.target != source:
+                    free.append(name)
+            if free:
+                yield source, para, first, end, tuple(free)
 
     def link_share(self, name: _Name) -> float:
         """Of the other pages using these words, the share that link them to the target."""
-        others = self.occurs.get(name.words, set()) - {name.target}
-        linked = self.linked.get((name.words, name.target), set()) - {name.target}
-        return len(linked) / max(len(others), 1)
+        pages = self.occurs.get(name.words, set())
+        linked = self.linked.get((name.words, name.target), set())
+        return (len(linked) - (name.target in linked)) / max(len(pages) - (name.target in pages), 1)
 
-    def _weigh(self) -> dict[tuple[int, int], tuple[float, Spot, str]]:
+    def _weights(self) -> dict[_Name, float]:
+        """Each name's weight; a prior is shared between the pages whose titles offer the same words."""
         owners: dict[Words, set[int]] = {}
         for nm in self.names:
             if nm.prior > 0:
                 owners.setdefault(nm.words, set()).add(nm.target)
+        return {nm: max(nm.prior / max(len(owners.get(nm.words, ())), 1), self.link_share(nm)) for nm in self.names}
+
+    def _place(self, free: Iterable[_Match]) -> dict[tuple[int, int], tuple[float, Spot, str]]:
+        """Best (weight, spot, kind) per pair; the earliest spot wins among equal weights."""
         best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
-        for pair, found in sorted(self.spots.items()):
-            for name, spot in found:
-                weight = max(name.prior / len(owners.get(name.words, {0})), self.link_share(name))
-                if weight > best.get(pair, (0.0,))[0]:
-                    best[pair] = (weight, spot, name.kind)
+        for source, para, first, end, names in free:
+            spots: dict[tuple[Words, frozenset[str]], Spot | None] = {}
+            for name in names:
+                weight, key = self.weights[name], (source, name.target)
+                if weight < MIN_NAME or weight <= best.get(key, (0.0,))[0]:
+                    continue
+                look = (name.lead, name.small)
+                if look not in spots:
+                    spots[look] = para.spot(first, end, *look)
+                if found := spots[look]:
+                    best[key] = (weight, found, name.kind)
         return best
 
     def matrix(self) -> sp.csr_matrix:
@@ -241,11 +265,11 @@ class ConceptEvidence:
         """Source x target: A names B's topics; squared, so naming one of two topics counts a quarter."""
         binary = self.named.copy()
         binary.data[:] = 1.0
-        return _clip(binary @ self.about.T).power(2)
+        return _clip(product_top_k(binary, [self.about.T], CANDIDATES)).power(2)
 
     def via_relations(self) -> sp.csr_matrix:
         """Source x target: A names concepts related to B's topics."""
-        return _clip(RELATED_EACH * (self.named @ self.related @ self.about.T))
+        return _clip(RELATED_EACH * product_top_k(self.named, [self.related, self.about.T], CANDIDATES))
 
     def weight(self, target: str, concept: str) -> float:
         """How much naming `concept` says about page `target` (0 when it is not one of its topics)."""
@@ -277,6 +301,76 @@ def noisy_or(parts: Sequence[tuple[float, sp.csr_matrix]]) -> sp.csr_matrix:
     return total
 
 
+class _Explainer:
+    """Turns a scored pair into a Gap: anchor words and sentence in A, and a reason a person can check."""
+
+    def __init__(self, finder: GapFinder, relations: Sequence[Relation]) -> None:
+        self.f = finder
+        self.by_concept: dict[str, list[Relation]] = {}
+        for r in relations:
+            self.by_concept.setdefault(r.subject, []).append(r)
+            if r.object != r.subject:
+                self.by_concept.setdefault(r.object, []).append(r)
+
+    def gap(self, i: int, j: int, score: float) -> Gap | None:
+        """The gap from the strongest evidence that has a free spot in A, or None without one."""
+        options = [*self._phrase(i, j), *self._direct(i, j), *self._related(i, j)]
+        if not options:
+            return None
+        _, spot, reason, concept = min(options, key=lambda o: (-o[0], o[1].position, o[2]))
+        return Gap(self.f.urls[i], self.f.urls[j], spot.anchor, spot.sentence, spot.section, score, reason, concept)
+
+    def _phrase(self, i: int, j: int) -> list[Option]:
+        found = self.f.phrases.best.get((i, j))
+        if not found:
+            return []
+        weight, spot, kind = found
+        title = self.f.pages[j].title
+        reasons = {
+            "title": f'uses the page title "{title}"',
+            "alias": f'says "{spot.anchor}", another name for "{title}"',
+            "part": f'says "{spot.anchor}", words from the title "{title}"',
+            "anchor": f'says "{spot.anchor}", the words other pages use to link to "{title}"',
+        }
+        return [(PHRASE * weight, spot, reasons[kind], "")]
+
+    def _direct(self, i: int, j: int) -> list[Option]:
+        named, target = self.f.mentions.get(self.f.urls[i], {}), self.f.urls[j]
+        options = []
+        for concept in self.f.extracted[target].about:
+            if concept in named and (spot := self._spot(i, concept, named[concept])):
+                reason = f'names {self._label(concept)}, the topic of "{self.f.pages[j].title}"'
+                options.append((DIRECT * self.f.concept.weight(target, concept) ** 2, spot, reason, concept))
+        return options
+
+    def _related(self, i: int, j: int) -> list[Option]:
+        named = self.f.mentions.get(self.f.urls[i], {})
+        options = []
+        for topic in self.f.extracted[self.f.urls[j]].about:
+            for r in self.by_concept.get(topic, ()):
+                mentioned, text = self._relation_text(r, topic)
+                if mentioned in named and (spot := self._spot(i, mentioned, named[mentioned])):
+                    options.append((RELATED * RELATED_EACH, spot, f"mentions {text}", mentioned))
+        return options
+
+    def _relation_text(self, r: Relation, topic: str) -> tuple[str, str]:
+        """The concept at the other end of `r` from B's topic, and the relation in words."""
+        kind = r.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        forward, backward = _PHRASES.get(kind, ("{o}, related to {s}", "{s}, related to {o}"))
+        s, o = self._label(r.subject), self._label(r.object)
+        return (r.object, forward.format(s=s, o=o)) if r.subject == topic else (r.subject, backward.format(s=s, o=o))
+
+    def _spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
+        """Where A names the concept: the words extraction found, else any other label of it."""
+        c = self.f.concepts.get(concept)
+        labels = [mention.surface, *((c.label, *c.labels) if c else ())]
+        return first_spot(self.f.paragraphs[i], dict.fromkeys(_label_phrases(labels)))
+
+    def _label(self, concept: str) -> str:
+        c = self.f.concepts.get(concept)
+        return c.label if c else concept
+
+
 class GapFinder:
     """Scores link gaps for one corpus; build once, then `suggest()`."""
 
@@ -286,16 +380,16 @@ class GapFinder:
         self.urls = [a.url for a in self.pages]
         self.extracted = extracted
         self.concepts = concepts
-        self.relations = relations
         self.targets = [_publishable(a) for a in self.pages]
         self.paragraphs = [running_text(a) for a in self.pages]
         self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
                          for u, e in extracted.items()}
         docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w in p.sequence()]
                 for a, ps in zip(self.pages, self.paragraphs, strict=True)]
-        self.lexical = similar(tfidf(docs), NEIGHBOURS)
+        self.lexical = similar(tfidf(docs, max_df=MAX_DF), NEIGHBOURS)
         self.phrases = PhraseEvidence(self.pages, self.paragraphs, idf_table(docs), self.targets)
         self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
+        self.explainer = _Explainer(self, relations)
 
     def scores(self) -> sp.csr_matrix:
         """Source x target combined score of every candidate pair (sparse)."""
@@ -313,79 +407,23 @@ class GapFinder:
             if source in settings.exclude:
                 continue
             row = scores.getrow(i)
-            ranked = sorted(zip(row.indices, row.data, strict=True), key=lambda t: (-t[1], self.urls[t[0]]))
-            allowed = [(j, float(s)) for j, s in ranked if s >= settings.min_score and self.targets[j] and j != i
+            ranked = sorted(((j, round(float(s), 3)) for j, s in zip(row.indices, row.data, strict=True)),
+                            key=lambda t: (-t[1], self.urls[t[0]]))
+            allowed = [(j, s) for j, s in ranked if s >= settings.min_score and self.targets[j] and j != i
                        and (source, self.urls[j]) not in linked and self.urls[j] not in settings.exclude]
             gaps.extend(self._explained(i, allowed, settings.per_source))
         return sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
 
     def _explained(self, i: int, ranked: Sequence[tuple[int, float]], limit: int) -> Iterable[Gap]:
+        """Explain candidates best first until `limit` have an anchor."""
         kept = 0
         for j, score in ranked:
             if kept >= limit:
                 return
-            gap = self.explain(i, j, round(score, 3))
+            gap = self.explainer.gap(i, j, score)
             if gap:
                 kept += 1
                 yield gap
-
-    def explain(self, i: int, j: int, score: float) -> Gap | None:
-        """Anchor, sentence and reason from the strongest evidence that has a free spot in A."""
-        options = [*self._phrase_options(i, j), *self._direct_options(i, j), *self._related_options(i, j)]
-        if not options:
-            return None
-        _, spot, reason, concept = min(options, key=lambda o: (-o[0], o[1].position, o[2]))
-        return Gap(self.urls[i], self.urls[j], spot.anchor, spot.sentence, spot.section, score, reason, concept)
-
-    def _phrase_options(self, i: int, j: int) -> list[Option]:
-        found = self.phrases.best.get((i, j))
-        if not found:
-            return []
-        weight, spot, kind = found
-        title = self.pages[j].title
-        reasons = {
-            "title": f'uses the title of "{title}"',
-            "alias": f'says "{spot.anchor}", another name for "{title}"',
-            "part": f'says "{spot.anchor}", words from the title "{title}"',
-            "anchor": f'says "{spot.anchor}", the words other pages use to link to "{title}"',
-        }
-        return [(PHRASE * weight, spot, reasons[kind], "")]
-
-    def _direct_options(self, i: int, j: int) -> list[Option]:
-        named, target = self.mentions.get(self.urls[i], {}), self.urls[j]
-        options = []
-        for concept in self.extracted[target].about:
-            if concept in named and (spot := self._concept_spot(i, concept, named[concept])):
-                reason = f'names {self._label(concept)}, the topic of "{self.pages[j].title}"'
-                options.append((DIRECT * self.concept.weight(target, concept) ** 2, spot, reason, concept))
-        return options
-
-    def _related_options(self, i: int, j: int) -> list[Option]:
-        named, about = self.mentions.get(self.urls[i], {}), self.extracted[self.urls[j]].about
-        options = []
-        for r in self.relations:
-            kind = r.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-            forward, backward = _PHRASES.get(kind, ("{o}, related to {s}", "{s}, related to {o}"))
-            s, o = self._label(r.subject), self._label(r.object)
-            if r.subject in about and r.object in named:
-                mentioned, text = r.object, forward.format(s=s, o=o)
-            elif r.object in about and r.subject in named:
-                mentioned, text = r.subject, backward.format(s=s, o=o)
-            else:
-                continue
-            if spot := self._concept_spot(i, mentioned, named[mentioned]):
-                options.append((RELATED * RELATED_EACH, spot, f"mentions {text}", mentioned))
-        return options
-
-    def _concept_spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
-        """Where A names the concept: the words extraction found, else any other label of it."""
-        c = self.concepts.get(concept)
-        labels = [mention.surface, *((c.label, *c.labels) if c else ())]
-        return first_spot(self.paragraphs[i], dict.fromkeys(_label_phrases(labels)))
-
-    def _label(self, concept: str) -> str:
-        c = self.concepts.get(concept)
-        return c.label if c else concept
 
 
 def _label_phrases(labels: Iterable[str]) -> Iterable[Words]:

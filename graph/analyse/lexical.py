@@ -22,9 +22,15 @@ import scipy.sparse as sp
 
 from graph.extract import fold
 
-STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "either", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "must", "my", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "vs", "versus", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours"]
-)
+_STOP_TEXT = """
+a about above after again against all also am an and any are as at be because been before being below between both
+but by can could did do does doing down during each either few for from further had has have having he her here hers
+him his how i if in into is it its itself just may me might more most must my no nor not of off on once only or other
+our ours out over own same she should so some such than that the their theirs them then there these they this those
+through to too under until up us very vs versus was we were what when where which while who whom why will with would
+you your yours
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[a-z0-9]+")
 
 Word = tuple[str, int, int]  # (normalised word, start, end) in the original text

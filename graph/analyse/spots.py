@@ -18,8 +18,8 @@ from graph.ingest.sentences import clean, sentence_at
 from graph.records import Article, LinkKind
 
 #: Small words a phrase may skip: "muscle spasm in the back" still names "Muscle Spasm In Back".
-GLUE = frozenset("a an the of in on at to for and or vs versus your my our their its his her with by can do does is"
-                 .split())
+_GLUE_TEXT = "a an the of in on at to for and or vs versus your my our their its his her with by can do does is"
+GLUE = frozenset(_GLUE_TEXT.split())
 MAX_GLUE = 2
 _TOKEN = re.compile(r"[a-z0-9]+")
 _JOINERS = re.compile(r"^[\s\-'/]*$")

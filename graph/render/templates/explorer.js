@@ -1,16 +1,27 @@
 /* linkgraph explorer. Data strings are only ever written with textContent or as attribute
-   values set through the DOM; no node has a vis `title`, since vis renders those as HTML. */
+   values set through the DOM; no node has a vis `title`, since vis renders those as HTML.
+   A small site's page carries its whole graph. A big site's page ("overview" mode) carries one
+   node per topic cluster; opening a cluster loads its graph from a sibling script file, which
+   hands it over by calling window.linkgraphCluster (file:// pages may not fetch()). */
 (function () {
   "use strict";
 
   const data = JSON.parse(document.getElementById("data").textContent);
-  const details = data.details;
-  const nodes = new vis.DataSet(data.nodes);
-  const edges = new vis.DataSet(data.edges.map(layoutEdge));
-  const byNode = indexEdges(data.edges);
-  const searchIndex = buildSearchIndex();
+  const isOverview = data.mode === "overview";
   const panel = document.getElementById("panel");
+  const firstHint = panel.textContent.trim();
   const neighbourButton = document.getElementById("neighbourhood");
+  const overviewButton = document.getElementById("to-overview");
+  const status = document.getElementById("search-status");
+  const loading = document.getElementById("loading");
+  const parts = new Map();
+  const pending = new Map();
+  let directory = null;
+  let directoryLoad = null;
+  let graph = null;
+  let nodes = new vis.DataSet([]);
+  let edges = new vis.DataSet([]);
+  let searchIndex = [];
   let state = defaultState();
   let selected = null;
 
@@ -23,14 +34,18 @@
       nodes: { font: { size: 12, face: "system-ui, sans-serif", multi: false } },
       edges: { smooth: false, selectionWidth: 1.5, arrows: { to: { scaleFactor: 0.5 } } },
       layout: { randomSeed: 7, improvedLayout: false },
-      interaction: { hover: true, tooltipDelay: 300, hideEdgesOnDrag: data.nodes.length > 1500 },
-      physics: data.physics ? {
-        enabled: true,
-        solver: "barnesHut",
-        barnesHut: { gravitationalConstant: -4000, springLength: 120, avoidOverlap: 0.2 },
-        stabilization: { enabled: true, iterations: 300, updateInterval: 50, fit: true },
-      } : false,
+      interaction: { hover: true, tooltipDelay: 300 },
+      physics: false,
     };
+  }
+
+  function physicsOptions(on) {
+    return on ? {
+      enabled: true,
+      solver: "barnesHut",
+      barnesHut: { gravitationalConstant: -4000, springLength: 120, avoidOverlap: 0.2 },
+      stabilization: { enabled: true, iterations: 300, updateInterval: 50, fit: true },
+    } : false;
   }
 
   /* During layout every edge but navigation pulls, so concepts that are only mentioned still
@@ -48,6 +63,13 @@
              onlyGaps: false, focus: null };
   }
 
+  /* ---- the graph on screen ----------------------------------------------------------- */
+
+  function prepare(source, group) {
+    return { nodes: source.nodes, edges: source.edges, details: source.details,
+             physics: source.physics === true, group: group, byNode: indexEdges(source.edges) };
+  }
+
   function indexEdges(list) {
     const index = new Map();
     list.forEach(function (edge) {
@@ -59,19 +81,56 @@
     return index;
   }
 
+  /* Replace the graph on screen; resolves once it is laid out, filtered and fitted. */
+  function showGraph(next) {
+    graph = next;
+    selected = null;
+    state.focus = null;
+    nodes = new vis.DataSet(next.nodes);
+    edges = new vis.DataSet(next.edges.map(layoutEdge));
+    searchIndex = buildSearchIndex();
+    network.setOptions({ physics: physicsOptions(next.physics && next.nodes.length > 0),
+                         interaction: { hideEdgesOnDrag: next.nodes.length > 1500 } });
+    const settled = new Promise(function (resolve) {
+      if (next.physics && next.nodes.length) network.once("stabilizationIterationsDone", resolve);
+      else resolve();
+    });
+    network.setData({ nodes: nodes, edges: edges });
+    return settled.then(function () {
+      network.setOptions({ physics: false });
+      readFilters();
+      apply();
+      network.fit({ animation: false });
+      showControls();
+    });
+  }
+
+  function inOverview() { return isOverview && graph.group === null; }
+
+  function showControls() {
+    const overviewShown = inOverview();
+    ["node-filters", "edge-filters"].forEach(function (id) {
+      document.getElementById(id).disabled = overviewShown;
+    });
+    document.getElementById("only-gaps").disabled = overviewShown;
+    if (overviewButton) overviewButton.hidden = !isOverview || overviewShown;
+  }
+
   /* ---- filtering --------------------------------------------------------------------- */
 
   function nodeAllowed(node) {
+    if (node.nodeType === "cluster") return true;
     if (!state.groups[node.nodeType]) return false;
     return node.nodeType !== "concept" || state.ctypes[node.ctype] !== false;
   }
 
   function edgeAllowed(edge) {
+    if (edge.kind === "clusterlink") return true;
     return state.onlyGaps ? edge.kind === "gap" : state.edgeKinds[edge.kind] === true;
   }
 
   function visibleNodeSet() {
-    const visible = new Set(data.nodes.filter(nodeAllowed).map(function (n) { return n.id; }));
+    const visible = new Set(graph.nodes.filter(nodeAllowed).map(function (n) { return n.id; }));
     if (state.onlyGaps) restrictTo(visible, gapEndpoints());
     if (state.focus !== null) {
       const near = neighbourhood(state.focus, visible);
@@ -87,13 +146,13 @@
 
   function gapEndpoints() {
     const ends = new Set();
-    data.edges.forEach(function (e) { if (e.kind === "gap") { ends.add(e.from); ends.add(e.to); } });
+    graph.edges.forEach(function (e) { if (e.kind === "gap") { ends.add(e.from); ends.add(e.to); } });
     return ends;
   }
 
   function neighbourhood(id, allowed) {
     const near = new Set([id]);
-    (byNode.get(id) || []).forEach(function (edge) {
+    (graph.byNode.get(id) || []).forEach(function (edge) {
       const other = edge.from === id ? edge.to : edge.from;
       if (edgeAllowed(edge) && allowed.has(other)) near.add(other);
     });
@@ -104,22 +163,22 @@
   function dropLoneConcepts(visible, shownEdges) {
     const linked = new Set([selected, state.focus]);
     shownEdges.forEach(function (e) { linked.add(e.from); linked.add(e.to); });
-    data.nodes.forEach(function (n) {
+    graph.nodes.forEach(function (n) {
       if (n.nodeType === "concept" && !linked.has(n.id)) visible.delete(n.id);
     });
   }
 
   function apply() {
     const visible = visibleNodeSet();
-    const shownEdges = data.edges.filter(function (e) {
+    const shownEdges = graph.edges.filter(function (e) {
       return edgeAllowed(e) && visible.has(e.from) && visible.has(e.to);
     });
     dropLoneConcepts(visible, shownEdges);
     const shown = new Set(shownEdges.map(function (e) { return e.id; }));
-    nodes.update(data.nodes.map(function (n) { return { id: n.id, hidden: !visible.has(n.id) }; }));
-    edges.update(data.edges.map(function (e) { return { id: e.id, hidden: !shown.has(e.id) }; }));
+    nodes.update(graph.nodes.map(function (n) { return { id: n.id, hidden: !visible.has(n.id) }; }));
+    edges.update(graph.edges.map(function (e) { return { id: e.id, hidden: !shown.has(e.id) }; }));
     neighbourButton.textContent = state.focus !== null ? "Whole graph" : "Neighbourhood";
-    neighbourButton.disabled = state.focus === null && selected === null;
+    neighbourButton.disabled = inOverview() || (state.focus === null && selected === null);
   }
 
   function readFilters() {
@@ -135,43 +194,157 @@
     state.onlyGaps = document.getElementById("only-gaps").checked;
   }
 
+  /* ---- clusters and the page directory (overview mode) ------------------------------- */
+
+  window.linkgraphCluster = function (number, part) {
+    if (pending.has(number) && !parts.has(number)) parts.set(number, part);
+  };
+
+  window.linkgraphPages = function (count, rows) {
+    if (directory === null && directoryLoad !== null) {
+      directory = new Map(rows.map(function (row) { return [row[0], { title: row[1], group: row[2] }]; }));
+    }
+  };
+
+  function loadScript(src, take) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = function () {
+        const value = take();
+        if (value) resolve(value); else reject(new Error(src + " did not register its data"));
+      };
+      script.onerror = function () {
+        reject(new Error("Could not load " + src + ": keep that folder next to this page."));
+      };
+      document.head.appendChild(script);
+    });
+  }
+
+  function loadGroup(number) {
+    if (parts.has(number)) return Promise.resolve(parts.get(number));
+    if (!pending.has(number)) {
+      const load = loadScript(data.groups[number].file, function () { return parts.get(number); });
+      pending.set(number, load);
+      load.catch(function () { pending.delete(number); });
+    }
+    return pending.get(number);
+  }
+
+  function loadDirectory() {
+    if (!isOverview) return Promise.resolve(null);
+    if (directoryLoad === null) {
+      directoryLoad = loadScript(data.directory, function () { return directory; });
+      directoryLoad.catch(function () { directoryLoad = null; });
+    }
+    return directoryLoad;
+  }
+
+  function busy(text) {
+    loading.textContent = text;
+    loading.hidden = false;
+  }
+
+  function idle() { loading.hidden = true; }
+
+  function failed(error) {
+    idle();
+    status.textContent = error.message;
+    return null;
+  }
+
+  /* Resolves to the cluster's number once it is on screen, or to null when its file failed. */
+  function openGroup(number) {
+    if (graph.group === number) return Promise.resolve(number);
+    busy("Loading “" + data.groups[number].name + "”…");
+    return loadGroup(number)
+      .then(function (part) { return showGraph(prepare(part, number)); })
+      .then(function () { idle(); showGroupSummary(number); return number; }, failed);
+  }
+
+  function showOverview() {
+    if (inOverview()) return Promise.resolve(null);
+    return showGraph(prepare(data, null)).then(function () { unselect(); return null; });
+  }
+
+  function groupOf(id) {
+    if (id.startsWith("cluster:")) return Number(id.slice(8));
+    const row = directory && directory.get(id);
+    return row ? row.group : null;
+  }
+
+  /* Show a node, loading the cluster it lives in first when it is not on screen. */
+  function goTo(id) {
+    if (graph.details[id] && !id.startsWith("cluster:")) return Promise.resolve(select(id, true) ? id : null);
+    return loadDirectory().then(function () {
+      const group = groupOf(id);
+      if (group === null) return null;
+      return openGroup(group).then(function (opened) {
+        if (opened === null) return null;
+        return select(id, true) ? id : "cluster:" + group;
+      });
+    });
+  }
+
   /* ---- selection and search ---------------------------------------------------------- */
 
   function buildSearchIndex() {
     const list = document.getElementById("search-list");
-    const index = data.nodes.map(function (n) {
-      const d = details[n.id] || {};
+    clear(list);
+    return graph.nodes.map(function (n) {
+      const d = graph.details[n.id] || {};
       const option = document.createElement("option");
       option.value = d.title || n.label;
       list.appendChild(option);
       return { id: n.id, keys: [d.title || n.label, d.url || "", d.iri || ""].map(fold) };
     });
-    return index;
   }
 
   function fold(text) { return String(text || "").trim().toLowerCase(); }
 
-  function find(query) {
-    const q = fold(query);
-    if (!q) return null;
+  function firstMatch(entries, q) {
     const tests = [
       function (k) { return k === q; },
       function (k) { return k.startsWith(q); },
       function (k) { return k.includes(q); },
     ];
     for (const test of tests) {
-      const hit = searchIndex.find(function (entry) { return entry.keys.some(test); });
+      const hit = entries.find(function (entry) { return entry.keys.some(test); });
       if (hit) return hit.id;
     }
     return null;
   }
 
+  function find(query) {
+    const q = fold(query);
+    return q ? firstMatch(searchIndex, q) : null;
+  }
+
+  function nothing(query) {
+    status.textContent = "Nothing matches “" + query + "”.";
+    return null;
+  }
+
+  /* Small sites answer at once; in overview mode a miss on screen searches every cluster's
+     name, then every page (from the directory file), and the answer is a promise. */
   function search(query) {
     const id = find(query);
-    const status = document.getElementById("search-status");
-    status.textContent = id === null ? "Nothing matches “" + query + "”." : "";
-    if (id !== null) select(id, true);
-    return id;
+    status.textContent = "";
+    if (id !== null && !id.startsWith("cluster:")) { select(id, true); return id; }
+    if (id !== null) return openGroup(groupOf(id)).then(function (opened) { return opened === null ? null : id; });
+    if (!isOverview || !fold(query)) return nothing(query);
+    return searchSite(fold(query)).then(function (hit) { return hit === null ? nothing(query) : goTo(hit); });
+  }
+
+  function searchSite(q) {
+    const clusters = data.nodes.map(function (n) { return { id: n.id, keys: [fold(data.details[n.id].title)] }; });
+    const cluster = firstMatch(clusters, q);
+    if (cluster !== null) return Promise.resolve(cluster);
+    return loadDirectory().then(function () {
+      const pages = [];
+      directory.forEach(function (row, url) { pages.push({ id: url, keys: [fold(row.title), fold(url)] }); });
+      return firstMatch(pages, q);
+    });
   }
 
   function reveal(id) {
@@ -191,6 +364,7 @@
 
   function select(id, focus) {
     if (!nodes.get(id)) return false;
+    if (id.startsWith("cluster:")) { openGroup(Number(id.slice(8))); return true; }
     reveal(id);
     selected = id;
     apply();
@@ -204,7 +378,8 @@
     selected = null;
     network.unselectAll();
     clear(panel);
-    panel.appendChild(el("p", "Click a node, or find one by name, to see its details here.", "hint"));
+    if (isOverview && graph.group !== null) showGroupSummary(graph.group);
+    else panel.appendChild(el("p", firstHint, "hint"));
     apply();
   }
 
@@ -231,11 +406,18 @@
     return a;
   }
 
-  function nodeLink(id) {
-    const d = details[id];
-    const button = el("button", d ? d.title || id : id, "nodelink");
+  function titleOf(id) {
+    const d = graph.details[id];
+    if (d) return d.title || id;
+    const row = directory && directory.get(id);
+    return row ? row.title || id : id;
+  }
+
+  function nodeLink(id, text) {
+    const elsewhere = !graph.details[id];
+    const button = el("button", text || titleOf(id), elsewhere ? "nodelink elsewhere" : "nodelink");
     button.type = "button";
-    button.addEventListener("click", function () { select(id, true); });
+    button.addEventListener("click", function () { goTo(id); });
     return button;
   }
 
@@ -312,13 +494,43 @@
 
   function conceptDetails(d) {
     const mentions = d.mentions.map(function (row) { return row[0]; });
+    const where = isOverview ? " in this cluster" : "";
     return [el("h2", d.title), el("p", d.type, "tag"), el("p", d.iri, "url"),
-            linkList("Pages about it", d.about, "No page is about this concept."),
-            linkList("Pages mentioning it", mentions, "No page mentions it.")];
+            linkList("Pages about it" + where, d.about, "No page is about this concept."),
+            linkList("Pages mentioning it" + where, mentions, "No page mentions it.")];
+  }
+
+  function clusterButton(number, text) {
+    const button = el("button", text, "nodelink");
+    button.type = "button";
+    button.addEventListener("click", function () { openGroup(number); });
+    return button;
+  }
+
+  function showGroupSummary(number) {
+    const d = data.details["cluster:" + number];
+    clear(panel);
+    panel.appendChild(el("h2", d.title));
+    panel.appendChild(el("p", "Topic cluster", "tag"));
+    panel.appendChild(metricList([["Pages", d.pages], ["Links inside", d.links],
+                                  ["Suggested links from its pages", d.gaps]]));
+    panel.appendChild(el("h3", "Pages with the highest link score"));
+    const top = el("ul");
+    d.topPages.forEach(function (row) { const li = el("li"); li.appendChild(nodeLink(row[0], row[1])); top.appendChild(li); });
+    panel.appendChild(top);
+    panel.appendChild(el("h3", "Linked clusters (" + d.neighbours.length + ")"));
+    const near = el("ul");
+    d.neighbours.forEach(function (row) {
+      const li = el("li");
+      li.appendChild(clusterButton(row[0], data.details["cluster:" + row[0]].title));
+      li.appendChild(document.createTextNode(" · " + row[1] + " links"));
+      near.appendChild(li);
+    });
+    panel.appendChild(near);
   }
 
   function showDetails(id) {
-    const d = details[id];
+    const d = graph.details[id];
     clear(panel);
     if (!d) return;
     const parts = d.kind === "page" ? pageDetails(d) : conceptDetails(d);
@@ -329,14 +541,16 @@
 
   function reset() {
     document.getElementById("search").value = "";
-    document.getElementById("search-status").textContent = "";
+    status.textContent = "";
     document.querySelectorAll("#controls input[type=checkbox]").forEach(function (box) {
       box.checked = box.defaultChecked;
     });
     state = defaultState();
     readFilters();
+    if (isOverview) return showOverview().then(unselect);
     unselect();
     network.fit({ animation: false });
+    return Promise.resolve(null);
   }
 
   function toggleNeighbourhood() {
@@ -349,13 +563,15 @@
   function wire() {
     document.getElementById("search-form").addEventListener("submit", function (event) {
       event.preventDefault();
-      search(document.getElementById("search").value);
+      const answer = search(document.getElementById("search").value);
+      if (answer && answer.catch) answer.catch(function () {});
     });
     document.querySelectorAll("#controls input[type=checkbox]").forEach(function (box) {
       box.addEventListener("change", function () { readFilters(); apply(); });
     });
     neighbourButton.addEventListener("click", toggleNeighbourhood);
     document.getElementById("reset").addEventListener("click", reset);
+    if (overviewButton) overviewButton.addEventListener("click", showOverview);
     network.on("click", function (params) {
       if (params.nodes.length) select(params.nodes[0], false);
       else if (!params.edges.length) unselect();
@@ -363,17 +579,18 @@
   }
 
   function ready() {
-    if (window.linkgraphReady === true) return;
-    network.setOptions({ physics: false });
-    readFilters();
-    apply();
-    network.fit({ animation: false });
-    document.getElementById("loading").hidden = true;
+    idle();
     window.linkgraphReady = true;
+    if (data.focus && data.focus.length) goTo(data.focus[0]);
+    if (isOverview) loadDirectory().catch(function () {});
   }
 
   window.linkgraph = {
     network: network,
+    mode: function () { return data.mode; },
+    group: function () { return graph.group; },
+    openCluster: openGroup,
+    overview: showOverview,
     selected: function () { return selected; },
     select: function (id) { return select(id, true); },
     search: search,
@@ -381,11 +598,11 @@
     isHidden: function (id) { const n = nodes.get(id); return !n || n.hidden === true; },
     edgeHidden: function (id) { const e = edges.get(id); return !e || e.hidden === true; },
     nodeIds: function (group) {
-      return data.nodes.filter(function (n) { return !group || n.nodeType === group; })
+      return graph.nodes.filter(function (n) { return !group || n.nodeType === group; })
         .map(function (n) { return n.id; });
     },
     edgeIds: function (kind) {
-      return data.edges.filter(function (e) { return !kind || e.kind === kind; })
+      return graph.edges.filter(function (e) { return !kind || e.kind === kind; })
         .map(function (e) { return e.id; });
     },
     visibleNodeIds: function () {
@@ -394,6 +611,5 @@
   };
 
   wire();
-  if (data.physics && data.nodes.length) network.once("stabilizationIterationsDone", ready);
-  else ready();
+  showGraph(prepare(data, null)).then(ready);
 })();
