@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from graph import __version__
-from graph.errors import LinkgraphError, UsageError
+from graph.errors import FindingsError, LinkgraphError, UsageError
 from graph.settings import SETTINGS, Settings
 
 DEFAULT_SOURCE = Path("data/articles")
@@ -88,9 +88,11 @@ def cli() -> None:
 @setting_option
 @click.option("--incremental", is_flag=True,
               help="Reuse parsing and extraction of unchanged articles from the previous build in OUT.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any file was skipped or repaired (the output is still written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def build(source: Path | None, config: Path | None, out: Path, settings_pairs: tuple[tuple[str, str], ...],
-          incremental: bool, quiet: bool) -> None:
+          incremental: bool, strict: bool, quiet: bool) -> None:
     """Build the graph, reports and explorer from SOURCE (default: ./data/articles)."""
     from graph.console import print_summary, progress_bar
     from graph.pipeline import build as run_build
@@ -103,11 +105,13 @@ def build(source: Path | None, config: Path | None, out: Path, settings_pairs: t
         raise UsageError(f"source folder not found: {source}")
     settings = load_settings(config, source, settings_pairs)
     if quiet:
-        run_build(source, out, settings, incremental=incremental)
-        return
-    with progress_bar() as progress:
-        result = run_build(source, out, settings, progress, incremental=incremental)
-    print_summary(result)
+        result = run_build(source, out, settings, incremental=incremental)
+    else:
+        with progress_bar() as progress:
+            result = run_build(source, out, settings, progress, incremental=incremental)
+        print_summary(result)
+    if strict and result.skipped:
+        raise FindingsError(f"{result.skipped} files skipped or repaired (see {out / 'reports' / 'skipped.csv'})")
 
 
 @cli.command()

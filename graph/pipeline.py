@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,8 +33,8 @@ from graph.outdir import atomic_output
 from graph.records import Article, ArticleConcepts, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
 from graph.reports import ReportData, write_reports
-from graph.validate import editorial_report, editorial_shapes, load_shapes, write_validation_csv
 from graph.settings import Settings
+from graph.validate import editorial_report, editorial_shapes, load_shapes, write_validation_csv
 from graph.vocab import Vocabulary, load, shipped_files
 
 ProgressFn = Callable[[str, int, int], None]
@@ -77,9 +77,20 @@ def read_articles(source: Path, settings: Settings, digest: hashlib._Hash, progr
             found = list(read_file(item.path, item.text))
             cache.remember_parsed(key, found)
         for record in found:
-            (articles if isinstance(record, Article) else skipped).append(record)  # type: ignore[arg-type]
+            if isinstance(record, Article):
+                articles.append(_limit_links(record, settings.max_links_per_article, skipped))
+            else:
+                skipped.append(record)
         progress("read", done, len(files))
     return articles, skipped
+
+
+def _limit_links(article: Article, limit: int, skipped: list[Skipped]) -> Article:
+    """Keep the first `limit` links of a page (a link farm must not swamp the graph)."""
+    if len(article.links) <= limit:
+        return article
+    skipped.append(Skipped(article.path, "repaired", f"{len(article.links)} links, kept the first {limit}"))
+    return replace(article, links=article.links[:limit])
 
 
 def _vocabulary(settings: Settings) -> tuple[Vocabulary, str]:

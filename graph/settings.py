@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("start_pages", list, [],
             "URLs click depth is measured from; default: site_url if it is an article, else the top page."),
     Setting("max_file_bytes", int, 5_000_000, "Articles larger than this are skipped and reported."),
+    Setting("max_links_per_article", int, 5_000,
+            "Links kept per article; the rest are dropped and the article reported as repaired."),
     Setting("gaps_per_source", int, 5, "Most link-gap suggestions listed per source page."),
     Setting("gap_min_score", float, 0.2, "Suggestions scoring below this (0-1) are dropped."),
     Setting("exclude_pages", list, [], "URLs never suggested as link source or target."),
@@ -74,6 +76,7 @@ class Settings:
     redirects: dict[str, str] = field(default_factory=dict)
     start_pages: list[str] = field(default_factory=list)
     max_file_bytes: int = _BY_NAME["max_file_bytes"].default
+    max_links_per_article: int = _BY_NAME["max_links_per_article"].default
     gaps_per_source: int = _BY_NAME["gaps_per_source"].default
     gap_min_score: float = _BY_NAME["gap_min_score"].default
     exclude_pages: list[str] = field(default_factory=list)

@@ -203,3 +203,22 @@ def test_diff_of_a_build_with_itself_is_empty(sample_build, tmp_path: Path) -> N
 def test_push_needs_user_and_password_together(sample_build) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run("push", str(sample_build.out), "--gsp", "http://127.0.0.1:9/store", "--user", "u")
     assert_one_line_error(code, err, 2, "--password")
+
+
+def test_strict_build_exits_1_on_skipped_files_but_writes_output(tmp_path: Path) -> None:
+    code, _, err = run("build", str(SAMPLE), "--out", str(tmp_path / "o"), "--strict", "-q")
+    assert_one_line_error(code, err, 1, "skipped or repaired")
+    assert (tmp_path / "o" / "reports" / "skipped.csv").is_file()
+
+
+def test_link_limit_repairs_link_farms(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    links = " ".join(f"[x{i}](/articles/p{i}/)" for i in range(30))
+    (src / "farm.md").write_text(f"---\ntitle: Farm\n---\n{links}\n", encoding="utf-8")
+    code, _, err = run("build", str(src), "--out", str(tmp_path / "o"), "-s", "max_links_per_article", "10", "-q")
+    assert code == 0, err
+    with (tmp_path / "o" / "reports" / "links.csv").open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 10
+    with (tmp_path / "o" / "reports" / "skipped.csv").open(encoding="utf-8") as fh:
+        assert [r["action"] for r in csv.DictReader(fh)] == ["repaired"]

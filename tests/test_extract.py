@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,12 +52,17 @@ def labelled() -> list[Labelled]:
     for path in sorted(LABELLED.glob("*.md")):
         meta = frontmatter.load(path).metadata
         article = read(str(path), path.read_text(encoding="utf-8"))
-        out.append(Labelled(path.name, article, frozenset(meta["gold"]), frozenset(meta.get("gold_about") or ())))
+        out.append(Labelled(path.name, article, listed(meta["gold"]), listed(meta.get("gold_about") or [])))
     return out
 
 
-def slugs(iris: object) -> set[str]:
-    return {str(i).removeprefix(LGC) for i in iris}  # type: ignore[attr-defined]
+def listed(value: object) -> frozenset[str]:
+    assert isinstance(value, list), value
+    return frozenset(str(v) for v in value)
+
+
+def slugs(iris: Iterable[str]) -> set[str]:
+    return {i.removeprefix(LGC) for i in iris}
 
 
 def found(text: str, matcher: Matcher) -> list[tuple[str, str]]:

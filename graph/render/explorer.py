@@ -136,10 +136,10 @@ def render_page(view: ExplorerView, payload: Payload, links_to: str | None) -> s
         node_legend=_node_legend(),
         page_marks=_page_marks(),
         edge_legend=_edge_legend(),
-        vis_css=_inline(css, "</style"),
-        vis_js=_inline(js, "</script"),
-        app_css=_inline(_own_asset("explorer.css"), "</style"),
-        app_js=_inline(app_js, "</script"),
+        vis_css=inline_asset(css, "</style"),
+        vis_js=inline_asset(js, "</script"),
+        app_css=inline_asset(_own_asset("explorer.css"), "</style"),
+        app_js=inline_asset(app_js, "</script"),
         data_json=Markup(safe_json(data)),
     )
 
@@ -183,7 +183,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else -1 for part in text.split("."))
 
 
-def _inline(text: str, closing: str) -> Markup:
+def inline_asset(text: str, closing: str) -> Markup:
     """Trusted library text for a raw-text element, refused if it could end that element early."""
     lowered = text.lower()
     if closing in lowered or "<!--" in lowered:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from graph.records import Article, ContentGap, Gap, LinkStatus, PageMetrics, Skipped
 from graph.render.charts import Bar, bar_chart
-from graph.render.explorer import csp_markup, environment
+from graph.render.explorer import csp_markup, environment, inline_asset
 from graph.render.graphdata import concepts_in_use, page_links
 from graph.render.view import ExplorerView, is_plain_name, on_site, site_host
 
@@ -65,7 +65,7 @@ def write_report(path: Path, data: ReportView) -> None:
 def render_report(data: ReportView) -> str:
     """The report as one self-contained HTML string."""
     css = (files("graph.render") / "templates" / "report.css").read_text(encoding="utf-8")
-    return _template().render(**report_context(data), css=Markup(css), csp=_csp(css))
+    return _template().render(**report_context(data), css=inline_asset(css, "</style"), csp=_csp(css))
 
 
 def report_context(data: ReportView) -> dict[str, Any]:
@@ -74,8 +74,9 @@ def report_context(data: ReportView) -> dict[str, Any]:
     pages = {a.url: a for a in view.articles if a.url}
     metrics = [view.metrics.get(u) or PageMetrics(u) for u in pages]
     csvs = {n for n in view.reports if is_plain_name(n)}
+    host = site_host(view.site_url)
     return {
-        "host": site_host(view.site_url),
+        "host": host,
         "built": data.built,
         "explorer": EXPLORER_PAGE,
         "figures": _figures(view, pages, metrics, data),
@@ -84,9 +85,9 @@ def report_context(data: ReportView) -> dict[str, Any]:
         "depth_chart": bar_chart("Pages by click depth", _depth_bars(metrics), "Clicks from the start pages",
                                  "Pages", "depth-chart"),
         "pages_csv": _csv("pages.csv", csvs),
-        "gaps": _gaps(view.gaps, pages, csvs),
-        "orphans": _orphans(pages, metrics, csvs),
-        "broken": _broken(pages, csvs),
+        "gaps": _gaps(view.gaps, pages, host, csvs),
+        "orphans": _orphans(pages, metrics, host, csvs),
+        "broken": _broken(pages, host, csvs),
         "content_gaps": _table([_content_gap(c) for c in data.content_gaps], "content-gaps.csv", csvs),
         "skipped": _table([{"path": s.path, "action": s.action, "reason": s.reason}
                            for s in sorted(data.skipped, key=lambda s: (s.path, s.action, s.reason))],
@@ -140,8 +141,7 @@ def _page(url: str, pages: Mapping[str, Article], host: str) -> dict[str, Any]:
     return {"title": title or url, "url": url, "href": url if on_site(url, host) else None}
 
 
-def _gaps(gaps: Sequence[Gap], pages: Mapping[str, Article], csvs: set[str]) -> Table:
-    host = site_host(next(iter(pages), ""))
+def _gaps(gaps: Sequence[Gap], pages: Mapping[str, Article], host: str, csvs: set[str]) -> Table:
     best = sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
     rows = [{"source": _page(g.source, pages, host), "target": _page(g.target, pages, host), "anchor": g.anchor,
              "sentence": g.sentence, "section": g.section, "reason": g.reason, "score": f"{g.score:.2f}"}
@@ -149,14 +149,12 @@ def _gaps(gaps: Sequence[Gap], pages: Mapping[str, Article], csvs: set[str]) -> 
     return Table(rows, len(gaps), _csv("gaps.csv", csvs))
 
 
-def _orphans(pages: Mapping[str, Article], metrics: Sequence[PageMetrics], csvs: set[str]) -> Table:
-    host = site_host(next(iter(pages), ""))
+def _orphans(pages: Mapping[str, Article], metrics: Sequence[PageMetrics], host: str, csvs: set[str]) -> Table:
     urls = sorted((m.url for m in metrics if m.orphan), key=lambda u: (pages[u].title.casefold(), u))
     return _table([_page(u, pages, host) for u in urls], "orphans.csv", csvs)
 
 
-def _broken(pages: Mapping[str, Article], csvs: set[str]) -> Table:
-    host = site_host(next(iter(pages), ""))
+def _broken(pages: Mapping[str, Article], host: str, csvs: set[str]) -> Table:
     rows = [{"source": _page(url, pages, host), "href": link.target or link.href, "anchor": link.anchor}
             for url in sorted(pages) for link in pages[url].links if link.status is LinkStatus.BROKEN]
     return _table(rows, "broken-links.csv", csvs)
