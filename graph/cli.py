@@ -231,6 +231,23 @@ def serve(out: Path, host: str | None, port: int | None, token: str | None, no_a
     run_server(out, settings, host=host, port=port, token=token, cors=cors, no_auth=no_auth)
 
 
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--focus", required=True, help="A page URL, a page title or a concept label to centre on.")
+@click.option("--hops", type=int, default=2, show_default=True, help="How many links away from the focus to show.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="HTML file to write (default: OUT/explorer-<focus>.html).")
+def explore(out: Path, focus: str, hops: int, out_file: Path | None) -> None:
+    """Write a focused explorer: the pages and concepts within HOPS links of FOCUS."""
+    from graph.render.focus import focus_file_name, write_focused_explorer
+    from graph.render.snapshot import load_view
+
+    view = load_view(out)
+    target = out_file or out / focus_file_name(focus)
+    summary = write_focused_explorer(target, view, focus, hops, build=out)
+    click.echo(f"{target}: {summary.pages} pages, {summary.concepts} concepts around {', '.join(summary.seeds)}")
+
+
 @cli.command(name="validate")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--shapes", "shapes", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),

@@ -20,7 +20,7 @@ _LABELS = {"read": "Reading articles", "extract": "Extracting concepts", "analys
 def progress_bar() -> Iterator[ProgressFn]:
     """A progress callback that drives one rich bar per stage."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:

@@ -23,6 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import ahocorasick
 
@@ -33,7 +34,7 @@ _FOLD = str.maketrans({"’": "'", "‘": "'", "-": " ", "‐": " ", "‑": " ",
 TITLE_WEIGHT, HEADING_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT, TAG_WEIGHT = 5.0, 2.0, 1.5, 1.0, 2.0
 NEGATED_FACTOR = 0.2
 
-#: UK <-> US spelling rules applied to every folded label (both directions are listed).
+#: UK <-> US spelling rules (both directions listed) and contractions, applied to every folded label.
 _SPELLINGS = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (
@@ -51,6 +52,7 @@ _SPELLINGS = tuple(
         (r"programme", "program"), (r"\bprogram\b", "programme"), (r"sulph", "sulf"), (r"sulf", "sulph"),
         (r"ogue\b", "og"), (r"\b(analog|catalog)\b", r"\1ue"), (r"ageing", "aging"), (r"\baging", "ageing"),
         (r"counsell", "counsel"), (r"counsel(?=ing|or)", "counsell"), (r"yse\b", "yze"), (r"yze\b", "yse"),
+        (r"\bcan't\b", "cannot"), (r"\bcannot\b", "can't"),
     )
 )
 #: Irregular past tenses of the verbs lay phrases start with ("losing weight" -> "lost weight").
@@ -71,20 +73,24 @@ def fold(text: str) -> str:
     >>> fold("Café Over-the-Counter")
     'cafe over the counter'
     """
-    out = []
-    for ch in text:
-        low = ch.lower()
-        if len(low) != 1:
-            low = ch
-        if ord(low) > 127:
-            base = unicodedata.normalize("NFKD", low)[0]
-            low = base if base.isascii() else low
-        out.append(low)
-    return "".join(out).translate(_FOLD)
+    if text.isascii():
+        return text.lower().translate(_FOLD)
+    return "".join(map(_fold_char, text)).translate(_FOLD)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:
+        return ch
+    if ord(low) > 127:
+        base = unicodedata.normalize("NFKD", low)[0]
+        return base if base.isascii() else low
+    return low
 
 
 def spellings(label: str) -> set[str]:
-    """The folded label in both UK and US spelling.
+    """The folded label in both UK and US spelling, with "can't" also as "cannot".
 
     >>> sorted(spellings("iron deficiency anaemia"))
     ['iron deficiency anaemia', 'iron deficiency anemia']
@@ -239,12 +245,15 @@ class Matcher:
         candidates = [*self._scan(self._folded, folded), *self._scan(self._exact, text)]
         candidates.sort(key=lambda k: (k[0], -(k[1] - k[0])))
         hits, last_end = [], -1
-        window = fold(context) if context is not None else None
+        window: str | None = None
         for start, end, key in candidates:
             if start < last_end:
                 continue
-            if key.needs_cue and not self._cued(key.concept, window if window is not None else _near(text, start)):
-                continue
+            if key.needs_cue:
+                if context is not None and window is None:
+                    window = fold(context)
+                if not self._cued(key.concept, window if window is not None else _near(text, start)):
+                    continue
             hits.append(Hit(key.concept, start, end, text[start:end]))
             last_end = end
         return hits

@@ -30,8 +30,11 @@ from graph.ingest.source import SourceFile, read_sources
 from graph.ingest.urls import Site
 from graph.iris import PREFIXES
 from graph.outdir import atomic_output
-from graph.records import Article, ArticleConcepts, ContentGap, Gap, Skipped
+from graph.parallel import pmap, worker_count
+from graph.records import Article, ArticleConcepts, Concept, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
+from graph.render.report import ReportView, write_report
+from graph.render.snapshot import write_view_snapshot
 from graph.reports import ReportData, write_reports
 from graph.settings import Settings
 from graph.validate import editorial_report, editorial_shapes, load_shapes, write_validation_csv
@@ -61,27 +64,35 @@ def _quiet(stage: str, done: int, total: int) -> None:
     """Default progress callback: say nothing."""
 
 
+def _parse(item: tuple[str, str]) -> list[Article | Skipped]:
+    """Every record one file gives (runs in a worker process)."""
+    return list(read_file(*item))
+
+
 def read_articles(source: Path, settings: Settings, digest: hashlib._Hash, progress: ProgressFn = _quiet,
                   cache: BuildCache | None = None) -> tuple[list[Article], list[Skipped]]:
     """Every readable article; each unreadable file or row becomes a Skipped row and the build goes on."""
     cache = cache or BuildCache()
     items = list(read_sources(source, settings.max_file_bytes))
-    articles: list[Article] = []
     skipped: list[Skipped] = [i for i in items if isinstance(i, Skipped)]
     files = [i for i in items if isinstance(i, SourceFile)]
-    for done, item in enumerate(files, start=1):
-        digest.update(item.path.encode() + b"\0" + item.text.encode() + b"\0")
-        key = cache_digest(item.path, item.text)
-        found = cache.parsed(key)
-        if found is None:
-            found = list(read_file(item.path, item.text))
-            cache.remember_parsed(key, found)
-        for record in found:
+    keys = [cache_digest(f.path, f.text) for f in files]
+    found: list[list[Article | Skipped] | None] = [cache.parsed(k) for k in keys]
+    misses = [i for i, f in enumerate(found) if f is None]
+    parsed = pmap(_parse, [(files[i].path, files[i].text) for i in misses], worker_count(settings.workers),
+                  progress=lambda n: progress("read", len(files) - len(misses) + n, len(files)))
+    for i, fresh in zip(misses, parsed, strict=True):
+        found[i] = fresh
+        cache.remember_parsed(keys[i], fresh)
+    articles: list[Article] = []
+    for f, records in zip(files, found, strict=True):
+        digest.update(f.path.encode() + b"\0" + f.text.encode() + b"\0")
+        for record in records or ():
             if isinstance(record, Article):
                 articles.append(_limit_links(record, settings.max_links_per_article, skipped))
             else:
                 skipped.append(record)
-        progress("read", done, len(files))
+    progress("read", len(files), len(files))
     return articles, skipped
 
 
@@ -106,21 +117,35 @@ def _start_urls(site: Site, settings: Settings) -> list[str]:
     return [u for u in urls if u]
 
 
+_MATCHER: Matcher | None = None
+
+
+def _init_matcher(concepts: Sequence[Concept]) -> None:
+    """Compile the matcher once per worker process."""
+    global _MATCHER
+    _MATCHER = Matcher(concepts)
+
+
+def _extract(article: Article) -> ArticleConcepts:
+    assert _MATCHER is not None
+    return extract(article, _MATCHER)
+
+
 def extract_all(articles: Sequence[Article], vocab: Vocabulary, fingerprint: str, cache: BuildCache,
-                progress: ProgressFn = _quiet) -> dict[str, ArticleConcepts]:
+                progress: ProgressFn = _quiet, workers: int = 1) -> dict[str, ArticleConcepts]:
     """Concepts of every article; unchanged articles reuse the cached extraction."""
-    matcher: Matcher | None = None
-    found = []
-    for done, article in enumerate(articles, start=1):
-        key = extraction_key(article, fingerprint)
-        result = cache.extracted(key)
-        if result is None:
-            matcher = matcher or Matcher(vocab.concepts.values())
-            result = extract(article, matcher)
-            cache.remember_extracted(key, result)
-        found.append(result)
-        progress("extract", done, len(articles))
-    return {e.url: e for e in drop_generic_about(found)}
+    keys = [extraction_key(a, fingerprint) for a in articles]
+    found: list[ArticleConcepts | None] = [cache.extracted(k) for k in keys]
+    misses = [i for i, f in enumerate(found) if f is None]
+    if misses:
+        fresh = pmap(_extract, [articles[i] for i in misses], workers, initializer=_init_matcher,
+                     initargs=(list(vocab.concepts.values()),),
+                     progress=lambda n: progress("extract", len(articles) - len(misses) + n, len(articles)))
+        for i, result in zip(misses, fresh, strict=True):
+            found[i] = result
+            cache.remember_extracted(keys[i], result)
+    progress("extract", len(articles), len(articles))
+    return {e.url: e for e in drop_generic_about([f for f in found if f is not None])}
 
 
 @dataclass(frozen=True)
@@ -145,8 +170,19 @@ def analyse(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabu
 
 def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _quiet,
           incremental: bool = False) -> BuildResult:
-    """Run every stage on SOURCE and publish the results in OUT (reusing OUT's cache if incremental)."""
-    started, clock = datetime.now(UTC).replace(microsecond=0), time.perf_counter()
+    """Run every stage on SOURCE and publish the results in OUT (reusing OUT's cache if incremental).
+
+    OUT is locked for the whole build, so a second build of the same OUT fails at once.
+    """
+    clock = time.perf_counter()
+    with atomic_output(out) as tmp:
+        result = _build_into(tmp, source, out, settings, progress, incremental)
+    return replace(result, seconds=round(time.perf_counter() - clock, 2))
+
+
+def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress: ProgressFn,
+                incremental: bool) -> BuildResult:
+    started = datetime.now(UTC).replace(microsecond=0)
     site = Site(settings.site_url, settings.url_pattern)
     digest = hashlib.sha256(f"{__version__}\0{settings!r}".encode())
     cache = BuildCache(out if incremental else None)
@@ -158,25 +194,27 @@ def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _q
     skipped += corpus.skipped
     vocab, fingerprint = _vocabulary(settings)
     digest.update(fingerprint.encode())
-    extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress)
+    extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress, worker_count(settings.workers))
     progress("analyse", 0, 1)
     result = analyse(corpus, extracted, vocab, site, settings)
+    progress("write", 0, 1)
+    quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps)
+    quads.extend(model.build_quads(site.host, str(source), __version__, started,
+                                   datetime.now(UTC).replace(microsecond=0)))
+    _write(tmp, quads, ReportData(corpus.articles, extracted, result.links, result.gaps, result.content_gaps,
+                                  skipped, {c: v.label for c, v in vocab.concepts.items()}))
+    view = ExplorerView(site.url, corpus.articles, result.links.metrics, vocab.concepts, list(extracted.values()),
+                        result.gaps, clusters=result.links.clusters)
+    write_explorer(tmp / "explorer.html", view)
+    write_report(tmp / "report.html", ReportView(view, result.content_gaps, skipped, built=started.isoformat()))
+    write_view_snapshot(tmp, view)
+    cache.save(tmp)
     build_id = digest.hexdigest()[:16]
-    with atomic_output(out) as tmp:
-        progress("write", 0, 1)
-        quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps)
-        quads.extend(model.build_quads(site.host, str(source), __version__, started,
-                                       datetime.now(UTC).replace(microsecond=0)))
-        _write(tmp, quads, ReportData(corpus.articles, extracted, result.links, result.gaps, result.content_gaps,
-                                      skipped, {c: v.label for c, v in vocab.concepts.items()}))
-        write_explorer(tmp / "explorer.html", ExplorerView(site.url, corpus.articles, result.links.metrics,
-                                                           vocab.concepts, list(extracted.values()), result.gaps))
-        cache.save(tmp)
-        _write_manifest(tmp, build_id, source, started)
+    _write_manifest(tmp, build_id, source, started)
     m = result.links.metrics.values()
     return BuildResult(out, build_id, len(corpus.articles), len(skipped), sum(len(a.links) for a in corpus.articles),
                        len(vocab.concepts), len(result.gaps), sum(x.orphan for x in m), sum(x.broken_links for x in m),
-                       round(time.perf_counter() - clock, 2), cache.hits)
+                       0.0, cache.hits)
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,

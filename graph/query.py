@@ -54,6 +54,7 @@ PARAM_TYPES = ("iri", "literal", "concept", "date")
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _VOLATILE = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID"})
 _ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")  # SPARQL codepoint escapes
+_REMEMBERED_TEXT = 32 * 1024
 _PARSE_LOCK = threading.Lock()  # rdflib's pyparsing grammar is shared, mutable state
 
 
@@ -84,7 +85,12 @@ def check_query(text: str, local_graphs: Collection[str] = frozenset()) -> Query
 
 
 def _inspect(text: str, local_graphs: Collection[str]) -> _Checked:
-    """The guard, remembered per (text, graphs): parsing a long query takes rdflib ~50 ms."""
+    """The guard, remembered per (text, graphs): parsing a long query takes rdflib ~50 ms.
+
+    Only texts up to 32 KB are remembered, so 512 remembered queries stay a few MB.
+    """
+    if len(text) > _REMEMBERED_TEXT:
+        return _inspect_cached.__wrapped__(text, frozenset(local_graphs))
     return _inspect_cached(text, frozenset(local_graphs))
 
 

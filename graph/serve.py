@@ -66,6 +66,7 @@ MAX_URL = 8 * 1024
 TRUNCATED_HEADER = "Linkgraph-Truncated"
 CACHE_HEADER = "Linkgraph-Cache"
 CACHE_ENTRIES = 256
+CACHE_KEY_TEXT = 32 * 1024  # longer queries are answered but not cached: keys count toward memory too
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -272,7 +273,7 @@ async def _cached(
         state = "miss"
         result = await _in_thread(request, compute)
         answer = await anyio.to_thread.run_sync(_answer, result, fmt)
-        if not result.volatile:
+        if not result.volatile and sum(len(part) for part in key if isinstance(part, str)) <= CACHE_KEY_TEXT:
             cache.put(full_key, answer)
     headers = {"Vary": "Accept", CACHE_HEADER: state}
     if answer.truncated:
@@ -313,7 +314,7 @@ async def sparql(request: Request) -> Response:
 async def _protocol_request(request: Request) -> ProtocolRequest:
     _check_url(request)
     if request.method in ("GET", "HEAD"):
-        return _from_params(request.query_params.multi_items())
+        return _from_params(_url_params(request))
     media, charset = _content_type(request.headers.get("content-type", ""))
     if media == "application/sparql-update":
         raise QueryRefused("updates are not allowed: this endpoint is read-only")
@@ -323,11 +324,23 @@ async def _protocol_request(request: Request) -> ProtocolRequest:
         raise HTTPException(415, f"charset {charset}: send the request body as UTF-8")
     body = _decode(await _read_body(request))
     if media == _FORM:
-        return _from_params(parse_qsl(body, keep_blank_values=True))
-    in_url = _from_params(request.query_params.multi_items(), need_query=False)
-    if any(key == "query" for key, _ in request.query_params.multi_items()):
+        return _from_params(_parse_params(body))
+    in_url = _url_params(request)
+    if any(key == "query" for key, _ in in_url):
         raise HTTPException(400, "give the query either in the body or in the URL, not both")
-    return replace(in_url, query=body)
+    return replace(_from_params(in_url, need_query=False), query=body)
+
+
+def _url_params(request: Request) -> list[tuple[str, str]]:
+    return _parse_params((request.scope.get("query_string") or b"").decode("latin-1"))
+
+
+def _parse_params(text: str) -> list[tuple[str, str]]:
+    """URL-encoded parameters; percent-escapes that are not UTF-8 are an error, not U+FFFD."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "a parameter is not UTF-8 once percent-decoded") from None
 
 
 def _content_type(header: str) -> tuple[str, str]:
@@ -671,9 +684,11 @@ def serve(
     cors: str | None = None,
     *,
     no_auth: bool = False,
+    workers: int | None = None,
+    cache_entries: int = CACHE_ENTRIES,
 ) -> None:
     """Run the endpoint with uvicorn until interrupted; host and port default to the settings."""
     host = host or settings.host
     check_bind(host, token, no_auth)
-    app = create_app(out, settings, token=token, cors=cors)
+    app = create_app(out, settings, token=token, cors=cors, workers=workers, cache_entries=cache_entries)
     uvicorn.run(app, host=host, port=settings.port if port is None else port, server_header=False)

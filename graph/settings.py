@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_file_bytes", int, 5_000_000, "Articles larger than this are skipped and reported."),
     Setting("max_links_per_article", int, 5_000,
             "Links kept per article; the rest are dropped and the article reported as repaired."),
+    Setting("workers", int, 0, "Processes for parsing and extraction; 0 = one per CPU core."),
     Setting("gaps_per_source", int, 5, "Most link-gap suggestions listed per source page."),
     Setting("gap_min_score", float, 0.2, "Suggestions scoring below this (0-1) are dropped."),
     Setting("exclude_pages", list, [], "URLs never suggested as link source or target."),
@@ -77,6 +78,7 @@ class Settings:
     start_pages: list[str] = field(default_factory=list)
     max_file_bytes: int = _BY_NAME["max_file_bytes"].default
     max_links_per_article: int = _BY_NAME["max_links_per_article"].default
+    workers: int = _BY_NAME["workers"].default
     gaps_per_source: int = _BY_NAME["gaps_per_source"].default
     gap_min_score: float = _BY_NAME["gap_min_score"].default
     exclude_pages: list[str] = field(default_factory=list)

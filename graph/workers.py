@@ -30,7 +30,6 @@ from graph.errors import LinkgraphError, QuerySyntaxError, QueryTimeout, UsageEr
 Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 STARTUP_SECONDS = 60.0  # spawning a worker and opening the store; not part of the query budget
-MAX_JOBS = 500  # a worker is replaced after this many queries, so no leak can grow for ever
 
 
 class QueryForm(StrEnum):
@@ -96,9 +95,11 @@ class WorkerPool:
     """Up to `size` worker processes for one store; idle ones wait with the store open.
 
     Thread-safe: each `run` borrows one worker, so `size` queries run at once and others wait.
+    `max_jobs` retires a worker after that many queries (None: never); the replacement's start
+    then lands on one request, so keep it large.
     """
 
-    def __init__(self, store: Path, size: int = 2, *, max_jobs: int = MAX_JOBS) -> None:
+    def __init__(self, store: Path, size: int = 2, *, max_jobs: int | None = None) -> None:
         self.store = Path(store)
         self.size = max(1, size)
         self.max_jobs = max_jobs
@@ -190,7 +191,8 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, *, healthy: bool) -> None:
         with self._cond:
-            keep = healthy and not self._closed and worker.jobs < self.max_jobs
+            worn = self.max_jobs is not None and worker.jobs >= self.max_jobs
+            keep = healthy and not self._closed and not worn
             if keep:
                 self._idle.append(worker)
                 self._cond.notify()

@@ -18,8 +18,9 @@ import random
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,7 +183,6 @@ class Scores:
     anchor_in_text: float
     no_anchor: float
     suggestions_at_5: int
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def score(ranked: Ranked, articles: Sequence[Article], hidden: set[Pair], gold: frozenset[Pair]) -> Scores:
@@ -214,29 +214,28 @@ Method = Callable[[Sequence[Article], Corpus], Ranked]
 METHODS: dict[str, Method] = {"linkgraph": linkgraph_ranked, "tfidf": lambda arts, _: tfidf_ranked(arts)}
 
 
-def evaluate(corpus: Corpus, seeds: Sequence[int] = SEEDS, share: float = HIDE_SHARE) -> dict[str, object]:
-    """Every method on every seed, and the mean of each figure per method."""
-    per_seed: list[dict[str, object]] = []
+def evaluate(corpus: Corpus, seeds: Sequence[int] = SEEDS, share: float = HIDE_SHARE) -> dict[str, Any]:
+    """Every method on every seed, and the mean of each figure per method (JSON-ready)."""
+    per_seed: list[dict[str, Any]] = []
     for seed in seeds:
         hidden = sample_hidden(corpus.articles, seed, share)
         articles = hide(corpus.articles, hidden)
-        row: dict[str, object] = {"seed": seed, "hidden": len(hidden)}
+        row: dict[str, Any] = {"seed": seed, "hidden": len(hidden)}
         for name, method in METHODS.items():
-            row[name] = score(method(articles, corpus), articles, hidden, corpus.gold).__dict__
+            row[name] = asdict(score(method(articles, corpus), articles, hidden, corpus.gold))
         per_seed.append(row)
-    means = {name: _mean([r[name] for r in per_seed]) for name in METHODS}  # type: ignore[misc]
+    means = {name: _mean([r[name] for r in per_seed]) for name in METHODS}
     return {"seeds": list(seeds), "hide_share": share, "hideable": len(hideable(corpus.articles)),
             "gold": len(corpus.gold), "mean": means, "per_seed": per_seed}
 
 
-def _mean(rows: Sequence[Mapping[str, object]]) -> dict[str, float]:
-    keys = [k for k, v in rows[0].items() if isinstance(v, int | float)]
-    return {k: round(float(np.mean([float(r[k]) for r in rows])), 3) for k in keys}  # type: ignore[arg-type]
+def _mean(rows: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    return {k: round(float(np.mean([r[k] for r in rows])), 3) for k in rows[0]}
 
 
-def table(result: Mapping[str, object]) -> str:
+def table(result: Mapping[str, Any]) -> str:
     """The mean figures, one row per measure, one column per method."""
-    means: Mapping[str, Mapping[str, float]] = result["mean"]  # type: ignore[assignment]
+    means: Mapping[str, Mapping[str, float]] = result["mean"]
     names = list(means)
     lines = [f"{'measure':<20}" + "".join(f"{n:>12}" for n in names)]
     for key in means[names[0]]:
@@ -252,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default=str(RESULTS), help="results JSON path, or - for none")
     args = parser.parse_args(argv)
     result = evaluate(load_corpus(), range(args.seeds), args.share)
-    print(f"{len(result['seeds'])} seeds, {result['hideable']} hideable body links, "  # type: ignore[arg-type]
+    print(f"{len(result['seeds'])} seeds, {result['hideable']} hideable body links, "
           f"{args.share:.0%} hidden per seed, {result['gold']} gold links")
     print(table(result))
     if args.out != "-":

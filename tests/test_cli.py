@@ -222,3 +222,13 @@ def test_link_limit_repairs_link_farms(tmp_path: Path) -> None:
         assert len(list(csv.DictReader(fh))) == 10
     with (tmp_path / "o" / "reports" / "skipped.csv").open(encoding="utf-8") as fh:
         assert [r["action"] for r in csv.DictReader(fh)] == ["repaired"]
+
+
+def test_explore_writes_a_focused_explorer(sample_build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "focus.html"
+    code, out, err = run("explore", str(sample_build.out), "--focus", "herniated disc", "--hops", "1",
+                         "--out", str(target))
+    assert code == 0, err
+    assert target.is_file() and "pages" in out
+    code, _, err = run("explore", str(sample_build.out), "--focus", "no such topic at all")
+    assert_one_line_error(code, err, 2, "no such topic")

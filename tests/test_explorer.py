@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -22,7 +24,7 @@ from graph.records import (
     Mention,
     PageMetrics,
 )
-from graph.render import explorer
+from graph.render import explorer, graphdata, layout
 from graph.render.explorer import ExplorerView, explorer_data, render_explorer, write_explorer
 
 SITE = "https://clinic.example"
@@ -105,7 +107,8 @@ def own_markup(html: str) -> str:
 
 
 def edges_of(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [e for e in data["edges"] if e["kind"] == kind]
+    """Edges of one kind with their kind's style merged in, as the page's script does."""
+    return [{**data["edgeStyles"][kind], **e} for e in data["edges"] if e["kind"] == kind]
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +128,11 @@ def test_page_nodes_are_sized_and_marked(html: str) -> None:
     nodes = {n["id"]: n for n in data_of(html)["nodes"]}
     hub, orphan, plain = nodes[url("back-pain")], nodes[url("posture")], nodes[url("stretching")]
     assert hub["size"] > plain["size"]
-    assert hub["flags"]["broken"] and hub["color"]["border"] == explorer.BROKEN_BORDER
+    assert hub["flags"]["broken"] and hub["color"]["border"] == graphdata.BROKEN_BORDER
     assert orphan["flags"] == {"orphan": True, "deadEnd": True, "broken": False}
-    assert orphan["color"]["background"] == explorer.ORPHAN_FILL
+    assert orphan["color"]["background"] == graphdata.ORPHAN_FILL
     assert orphan["shapeProperties"]["borderDashes"]
-    assert not plain["shapeProperties"]["borderDashes"]
+    assert "shapeProperties" not in plain
     assert nodes[THERAPY]["shape"] != nodes[CONDITION]["shape"]
 
 
@@ -161,6 +164,13 @@ def test_concept_edges_about_thin_and_mentions_hidden(html: str) -> None:
     assert all(e["hidden"] for e in edges_of(data, "mentions"))
 
 
+def test_edges_carry_only_their_kind_and_counts(html: str) -> None:
+    data = data_of(html)
+    assert {k for e in data["edges"] for k in e} <= {"id", "from", "to", "kind", "count", "score"}
+    assert set(data["edgeStyles"]) >= {"body", "related", "nav", "gap", "about", "mentions"}
+    assert all(set(n["color"]) == {"background", "border"} for n in data["nodes"])
+
+
 def test_edges_never_use_dynamic_smoothing(html: str) -> None:
     assert '"dynamic"' not in own_markup(html)
     assert "smooth: false" in own_markup(html)
@@ -182,8 +192,20 @@ def test_side_panel_details(html: str) -> None:
 
 def test_header_counts_and_relative_report_links(html: str) -> None:
     assert data_of(html)["counts"] == {"pages": 4, "concepts": 2, "links": 3, "gaps": 1}
-    hrefs = re.findall(r'href="([^"]*)"', own_markup(html))
+    report, *hrefs = re.findall(r'href="([^"]*)"', own_markup(html))
+    assert report == "report.html"
     assert hrefs and all(h.startswith("reports/") and h.endswith(".csv") for h in hrefs)
+
+
+def test_csp_allows_only_the_inline_scripts_by_hash(html: str) -> None:
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)  # type: ignore[union-attr]
+    scripts = re.findall(r"<script(?: id=\"[a-z-]+\")?>(.*?)</script>", html, re.S)
+    assert len(scripts) == 2  # vis-network and the app; the data block is JSON and never runs
+    for body in scripts:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert "'self'" not in policy, "a page without data files needs no scripts from its folder"
 
 
 def test_no_resource_from_any_host(html: str) -> None:
@@ -224,24 +246,32 @@ def test_off_site_page_url_gets_no_link() -> None:
 def test_report_names_that_are_not_plain_files_are_dropped() -> None:
     view = ExplorerView(SITE, [], {}, {}, [], [], reports=("pages.csv", "javascript:alert(1)", "../x.csv"))
     hrefs = re.findall(r'href="([^"]*)"', own_markup(render_explorer(view)))
-    assert hrefs == ["reports/pages.csv"]
+    assert hrefs == ["report.html", "reports/pages.csv"]
 
 
 def test_large_graphs_get_positions_and_no_physics(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explorer, "PHYSICS_LIMIT", 3)
+    monkeypatch.setattr(layout, "PHYSICS_LIMIT", 3)
     first, second = explorer_data(tiny_view()), explorer_data(tiny_view())
     assert first["physics"] is False
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in first["nodes"])
     assert first["nodes"] == second["nodes"], "seeded layout must be reproducible"
+    nodes = {n["id"]: (n["x"], n["y"]) for n in first["nodes"]}
+    assert len(set(nodes.values())) == len(nodes), "no two nodes on one spot"
 
 
-def test_very_large_graphs_use_spectral_layout_with_isolates_apart(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(explorer, "PHYSICS_LIMIT", 3)
-    monkeypatch.setattr(explorer, "SPRING_LIMIT", 3)
-    nodes = {n["id"]: (n["x"], n["y"]) for n in explorer_data(tiny_view())["nodes"]}
-    assert len(set(nodes.values())) == len(nodes)
+def test_force_layout_keeps_linked_nodes_closer_than_unlinked() -> None:
+    """Two groups of 15 nodes, each fully linked inside, joined by one edge, and 10 lone nodes."""
+    group = [(i, j) for i in range(15) for j in range(i + 1, 15)]
+    pairs = group + [(15 + i, 15 + j) for i, j in group] + [(0, 15)]
+    pos = layout.force_layout(40, pairs)
+    assert pos.shape == (40, 2) and abs(pos).max() <= 1.0 + 1e-9
+
+    def mean_distance(a: range, b: range) -> float:
+        return float(sum(((pos[i] - pos[j]) ** 2).sum() ** 0.5 for i in a for j in b if i != j)) / (len(a) * len(b))
+
+    first, second = range(15), range(15, 30)
+    assert 2 * mean_distance(first, first) < mean_distance(first, second)
+    assert 2 * mean_distance(second, second) < mean_distance(first, second)
 
 
 def test_physics_is_on_for_small_graphs(html: str) -> None:
@@ -251,7 +281,7 @@ def test_physics_is_on_for_small_graphs(html: str) -> None:
 
 def test_inline_refuses_text_that_would_close_its_element() -> None:
     with pytest.raises(LinkgraphError):
-        explorer._inline("var a = '</SCRIPT>';", "</script")
+        explorer.inline_asset("var a = '</SCRIPT>';", "</script")
 
 
 def test_write_explorer_creates_folders(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""The explorer in headless Chromium: loads offline, searches, filters, and runs no injected code."""
+"""The explorer and report in headless Chromium: offline, searchable, and running no injected code.
+
+One browser serves the whole module; each test gets a fresh page with every non-file request
+aborted and recorded, and console errors collected.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,12 @@ from graph.records import (
     Mention,
     PageMetrics,
 )
-from graph.render import explorer
-from graph.render.explorer import ExplorerView, write_explorer
+from graph.render import layout
+from graph.render.explorer import ExplorerView, data_folder, write_explorer
+from graph.render.report import ReportView, write_report
+from tests.test_explorer_overview import big_view
+from tests.test_explorer_overview import url as big_url
+from tests.test_report_html import report_view
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +48,7 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
 from playwright.sync_api import (  # noqa: E402
+    Browser,
     ConsoleMessage,
     Error,
     Page,
@@ -103,23 +112,36 @@ class Session:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def open_explorer(tmp_path: Path) -> Iterator[Session]:
-    """The explorer opened from file:// with every non-file request aborted and recorded."""
-    target = tmp_path / "explorer.html"
-    write_explorer(target, view())
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        launched = p.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        session = Session(browser.new_page(viewport={"width": 1400, "height": 900}))
-        _watch(session)
-        session.page.goto(target.as_uri())
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, target: Path, ready: bool = True) -> Session:
+    """`target` opened from file:// in a fresh page, waiting for the explorer to be ready."""
+    session = Session(browser.new_page(viewport={"width": 1400, "height": 900}))
+    _watch(session)
+    session.page.goto(target.as_uri())
+    if ready:
         session.page.wait_for_function("() => window.linkgraphReady === true", timeout=20_000)
-        yield session
-        browser.close()
+    return session
+
+
+@pytest.fixture
+def open_explorer(browser: Browser, tmp_path: Path) -> Iterator[Session]:
+    """The explorer opened from file:// with every non-file request aborted and recorded."""
+    target = tmp_path / "explorer.html"
+    write_explorer(target, view())
+    session = open_page(browser, target)
+    yield session
+    session.page.close()
 
 
 def _watch(session: Session) -> None:
@@ -263,17 +285,101 @@ def test_hostile_strings_never_run(open_explorer: Session) -> None:
     assert open_explorer.errors == [] and open_explorer.outside == []
 
 
-def test_large_graph_opens_with_fixed_positions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explorer, "PHYSICS_LIMIT", 2)
+def test_large_graph_opens_with_fixed_positions(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layout, "PHYSICS_LIMIT", 2)
     target = tmp_path / "big.html"
     write_explorer(target, view())
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page()
-        page.goto(target.as_uri())
-        page.wait_for_function("() => window.linkgraphReady === true", timeout=10_000)
-        physics = page.evaluate("window.linkgraph.network.physics.options.enabled")
-        browser.close()
-    assert physics is False
+    session = open_page(browser, target)
+    assert session.page.evaluate("window.linkgraph.network.physics.options.enabled") is False
+    session.page.close()
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def test_report_renders_its_charts_offline_without_errors(browser: Browser, tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    data = report_view()
+    write_report(target, ReportView(data.view, data.content_gaps, data.skipped, data.built))
+    session = open_page(browser, target, ready=False)
+    page = session.page
+    for chart in ("#score-chart", "#depth-chart"):
+        box = page.locator(chart).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 150, chart
+    heights = page.eval_on_selector_all("#depth-chart rect", "rects => rects.map(r => r.getBBox().height)")
+    assert len(heights) == 8 and max(heights) > 0
+    assert page.locator("#gaps tbody tr").count() == 1
+    assert page.locator("img, script").count() == 0
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+    assert session.errors == [] and session.outside == []
+    page.close()
+
+
+# --- big sites: the cluster overview ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_explorer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("big") / "explorer.html"
+    write_explorer(target, big_view())
+    return target
+
+
+def cluster_point(page: Page, number: int) -> tuple[float, float]:
+    return node_point(page, f"cluster:{number}")
+
+
+def test_overview_opens_a_cluster_from_its_sibling_file_on_click(
+    browser: Browser, big_explorer: Path, tmp_path: Path
+) -> None:
+    session = open_page(browser, big_explorer)
+    page = session.page
+    assert js(page, "window.linkgraph.mode()") == "overview"
+    assert len(page.evaluate("window.linkgraph.visibleNodeIds()")) == 51
+    page.screenshot(path=str(tmp_path / "overview.png"))
+    page.mouse.click(*cluster_point(page, 3))
+    page.wait_for_function("() => window.linkgraph.group() === 3", timeout=10_000)
+    scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.getAttribute('src'))")
+    assert "explorer-data/cluster-3.js" in scripts
+    pages: list[str] = page.evaluate("window.linkgraph.nodeIds('page')")
+    assert len(pages) == 49 and big_url(3) in pages and big_url(4) not in pages
+    assert page.locator("#panel h2").text_content() == "Topic 3"
+    assert page.locator("#to-overview").is_visible()
+    page.screenshot(path=str(tmp_path / "cluster.png"))
+    page.click("#to-overview")
+    page.wait_for_function("() => window.linkgraph.group() === null")
+    assert session.errors == [] and session.outside == []
+    page.close()
+
+
+def test_overview_search_and_cross_cluster_links_load_the_right_cluster(browser: Browser, big_explorer: Path) -> None:
+    session = open_page(browser, big_explorer)
+    page = session.page
+    assert page.evaluate("q => window.linkgraph.search(q)", "article 1234 on topic 34") == big_url(1234)
+    assert js(page, "window.linkgraph.group()") == 34 and js(page, "window.linkgraph.selected()") == big_url(1234)
+    assert page.evaluate("q => window.linkgraph.search(q)", "Topic 7") == "cluster:7"
+    assert js(page, "window.linkgraph.group()") == 7
+    page.evaluate("id => window.linkgraph.select(id)", big_url(7))  # the hostile title, as text
+    assert page.locator("#panel h2").text_content() == big_view().articles[7].title
+    assert js(page, f"window.linkgraph.select('{big_url(1)}')") == big_url(1)
+    assert js(page, "window.linkgraph.group()") == 1
+    page.locator("#panel .nodelink.elsewhere", has_text="Article 0 on topic 0").first.click()
+    page.wait_for_function(f"() => window.linkgraph.selected() === '{big_url(0)}'", timeout=10_000)
+    assert js(page, "window.linkgraph.group()") == 0
+    assert js(page, "typeof window.__pwned") == "undefined"
+    assert session.errors == [] and session.outside == []
+    page.close()
+
+
+def test_missing_cluster_file_says_so(browser: Browser, tmp_path: Path) -> None:
+    target = tmp_path / "explorer.html"
+    write_explorer(target, big_view())
+    (data_folder(target) / "cluster-2.js").unlink()
+    session = open_page(browser, target)
+    assert js(session.page, "window.linkgraph.openCluster(2)") is None
+    assert "Could not load explorer-data/cluster-2.js" in (session.page.locator("#search-status").text_content() or "")
+    assert js(session.page, "window.linkgraph.group()") is None
+    session.page.close()

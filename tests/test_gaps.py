@@ -118,6 +118,17 @@ def test_title_outside_the_vocabulary_is_found_with_its_small_words() -> None:
     assert gap.concept == ""
 
 
+def test_aliases_and_large_parts_of_a_title_name_the_page() -> None:
+    a = page("a", "Gym Notes", "My doctor mentioned Flexeril. Use heat or ice after a strain.")
+    b = page("b", "Cyclobenzaprine", "A prescription muscle relaxer.", aliases=("Flexeril",))
+    c = page("c", "Heat Or Ice For Back Pain", "Cold first, warmth later.")
+    found = gaps(a, b, c, FILLER)
+    assert only(found, "a", "b").reason == 'says "Flexeril", another name for "Cyclobenzaprine"'
+    part = only(found, "a", "c")
+    assert part.reason == 'says "heat or ice", words from the title "Heat Or Ice For Back Pain"'
+    assert part.score < only(found, "a", "b").score  # half a title says less than a whole name
+
+
 def test_words_other_pages_link_with_become_a_name_of_the_target() -> None:
     sentence = "Read why a disc bulge hurts."
     c = page("c", "Spine Basics", sentence, links=(link("b", "disc bulge", sentence),))
@@ -163,8 +174,11 @@ def test_negated_mentions_and_related_blocks_give_no_anchor() -> None:
     assert ("d", "b") not in found
 
 
-def test_a_phrase_never_runs_across_punctuation() -> None:
-    a = page("a", "Gym Notes", "Warm up every muscle. Spasm-free workouts follow.")
+@pytest.mark.parametrize("text", ["Warm up every muscle. Spasm-free workouts follow.",
+                                  "Stretch each muscle; spasm-free sessions follow.",
+                                  "Rest any muscle that may spasm."])
+def test_a_phrase_never_runs_across_punctuation_or_other_words(text: str) -> None:
+    a = page("a", "Gym Notes", text)
     b = page("b", "Muscle Spasm", "Why a muscle spasm happens.")
     assert ("a", "b") not in pairs(gaps(a, b, FILLER))
 

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -75,6 +74,14 @@ def http(base: str) -> Iterator[httpx.Client]:
         yield client
 
 
+def params(*items: tuple[str, str]) -> httpx.QueryParams:
+    """Repeatable protocol parameters, in order."""
+    found = httpx.QueryParams()
+    for key, item in items:
+        found = found.add(key, item)
+    return found
+
+
 def subjects(response: httpx.Response, var: str = "s") -> list[str]:
     assert response.status_code == 200, response.text
     return [row[var]["value"] for row in response.json()["results"]["bindings"]]
@@ -127,13 +134,13 @@ def test_query_dataset_default_graph_leaves_no_named_graphs(http: httpx.Client) 
 
 
 def test_query_dataset_default_graphs_get(http: httpx.Client) -> None:
-    params = [("query", LABELS), ("default-graph-uri", DATA[1]), ("default-graph-uri", DATA[2])]
-    assert subjects(http.get("/sparql", params=params)) == [EX + "s1", EX + "s2"]
+    asked = params(("query", LABELS), ("default-graph-uri", DATA[1]), ("default-graph-uri", DATA[2]))
+    assert subjects(http.get("/sparql", params=asked)) == [EX + "s1", EX + "s2"]
 
 
 def test_query_dataset_default_graphs_post(http: httpx.Client) -> None:
-    body = [("query", LABELS), ("default-graph-uri", DATA[1]), ("default-graph-uri", DATA[2])]
-    response = http.post("/sparql", content=httpx.QueryParams(body).__str__(), headers=FORM)
+    body = params(("query", LABELS), ("default-graph-uri", DATA[1]), ("default-graph-uri", DATA[2]))
+    response = http.post("/sparql", content=str(body), headers=FORM)
     assert subjects(response) == [EX + "s1", EX + "s2"]
 
 
@@ -141,25 +148,24 @@ NAMED = "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?s"
 
 
 def test_query_dataset_named_graphs_post(http: httpx.Client) -> None:
-    body = [("query", NAMED), ("named-graph-uri", DATA[1]), ("named-graph-uri", DATA[2])]
-    response = http.post("/sparql", content=str(httpx.QueryParams(body)), headers=FORM)
+    body = params(("query", NAMED), ("named-graph-uri", DATA[1]), ("named-graph-uri", DATA[2]))
+    response = http.post("/sparql", content=str(body), headers=FORM)
     assert sorted(set(zip(subjects(response, "g"), subjects(response, "s"), strict=True))) == [
         (DATA[1], EX + "s1"), (DATA[2], EX + "s2")]
 
 
 def test_query_dataset_named_graphs_get(http: httpx.Client) -> None:
-    params = [("query", NAMED), ("named-graph-uri", DATA[3])]
-    response = http.get("/sparql", params=params)
+    response = http.get("/sparql", params=params(("query", NAMED), ("named-graph-uri", DATA[3])))
     assert set(subjects(response, "g")) == {DATA[3]}
-    only_named = [("query", "ASK { ?s ?p ?o }"), ("named-graph-uri", DATA[3])]
+    only_named = params(("query", "ASK { ?s ?p ?o }"), ("named-graph-uri", DATA[3]))
     assert boolean(http.get("/sparql", params=only_named)) is False  # the default graph is empty
 
 
 def test_query_dataset_full(http: httpx.Client) -> None:
     query = f"PREFIX ex: <{EX}> SELECT ?x ?g ?s WHERE {{ ?x ex:label ?l GRAPH ?g {{ ?s ex:label ?m }} }} ORDER BY ?g"
-    params = [("query", query), ("default-graph-uri", DATA[3]), ("named-graph-uri", DATA[1]),
-              ("named-graph-uri", DATA[2])]
-    response = http.get("/sparql", params=params)
+    asked = params(("query", query), ("default-graph-uri", DATA[3]), ("named-graph-uri", DATA[1]),
+                   ("named-graph-uri", DATA[2]))
+    response = http.get("/sparql", params=asked)
     assert subjects(response, "x") == [EX + "s3", EX + "s3"]
     assert subjects(response, "g") == [DATA[1], DATA[2]]
     assert subjects(response, "s") == [EX + "s1", EX + "s2"]
@@ -225,12 +231,12 @@ def test_bad_query_method(http: httpx.Client, method: str) -> None:
 
 
 def test_bad_multiple_queries(http: httpx.Client) -> None:
-    response = http.get("/sparql", params=[("query", "ASK {}"), ("query", "SELECT * {}")])
+    response = http.get("/sparql", params=params(("query", "ASK {}"), ("query", "SELECT * {}")))
     assert response.status_code == 400
 
 
 def test_bad_more_than_one_query_in_a_form(http: httpx.Client) -> None:
-    body = str(httpx.QueryParams([("query", "ASK {}"), ("query", "ASK {}")]))
+    body = str(params(("query", "ASK {}"), ("query", "ASK {}")))
     assert http.post("/sparql", content=body, headers=FORM).status_code == 400
 
 
@@ -262,9 +268,16 @@ def test_bad_query_non_utf8_declared(http: httpx.Client) -> None:
 
 
 def test_bad_query_non_utf8_bytes(http: httpx.Client) -> None:
-    query = f'ASK {{ ?s ?p "caf\u00e9" }}'.encode("latin-1")
+    query = 'ASK { ?s ?p "caf\u00e9" }'.encode("latin-1")
     assert http.post("/sparql", content=query, headers=DIRECT).status_code == 400
     form = b"query=" + query.replace(b" ", b"+")
+    assert http.post("/sparql", content=form, headers=FORM).status_code == 400
+
+
+def test_bad_query_non_utf8_percent_escapes(http: httpx.Client) -> None:
+    assert http.get("/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%22caf%E9%22%20%7D").status_code == 400
+    assert http.get("/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%22caf%C3%A9%22%20%7D").status_code == 200
+    form = b"query=ASK+%7B+%3Fs+%3Fp+%22caf%E9%22+%7D"
     assert http.post("/sparql", content=form, headers=FORM).status_code == 400
 
 
@@ -290,8 +303,8 @@ def test_bad_update_post_direct(http: httpx.Client) -> None:
 
 
 def test_bad_query_unknown_graph(http: httpx.Client) -> None:
-    params = {"query": "ASK {}", "default-graph-uri": "http://elsewhere.example/g"}
-    assert http.get("/sparql", params=params).status_code == 403
+    asked = {"query": "ASK {}", "default-graph-uri": "http://elsewhere.example/g"}
+    assert http.get("/sparql", params=asked).status_code == 403
 
 
 # ----------------------------------------------------------------------------- service description

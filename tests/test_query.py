@@ -155,6 +155,13 @@ def test_service_is_refused_wherever_it_hides(text: str) -> None:
         check_query(text)
 
 
+def test_long_queries_are_guarded_too() -> None:
+    padding = "# " + "x" * 40_000 + "\n"
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        check_query(padding + "SELECT * WHERE { SERVICE <http://evil.example/> { ?s ?p ?o } }")
+    assert check_query(padding + "ASK {}") is QueryForm.ASK
+
+
 def test_unicode_escapes_cannot_hide_a_service_in_a_fake_long_string() -> None:
     # Pre-expanded, the two \u0022 escapes would read as a long string around the SERVICE.
     text = r'SELECT * { BIND("\u0022" AS ?x) SERVICE <http://evil.example/> { ?s ?p ?o } BIND("\u0022" AS ?y) }'

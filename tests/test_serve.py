@@ -397,6 +397,13 @@ def test_answers_that_depend_on_the_moment_are_not_cached(client: TestClient) ->
     assert states == ["miss", "miss"]
 
 
+def test_very_long_queries_are_answered_but_not_cached(client: TestClient) -> None:
+    long_query = SELECT + "\n#" + "x" * 40_000
+    responses = [client.post("/sparql", data={"query": long_query}) for _ in range(2)]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.headers["linkgraph-cache"] for r in responses] == ["miss", "miss"]
+
+
 def test_cache_can_be_turned_off(out: Path) -> None:
     with TestClient(create_app(out, SETTINGS, cache_entries=0)) as test_client:
         states = [test_client.get("/sparql", params={"query": SELECT}).headers["linkgraph-cache"] for _ in range(2)]

@@ -126,7 +126,8 @@ def test_write_validation_csv_writes_one_row_per_finding(tmp_path: Path) -> None
     report = ValidationReport([Finding("https://a.example/x/", "PageShape/schema:name", 'Title, "quoted"', "Violation"),
                                Finding("https://a.example/y/", "ReviewedWithinAYear", "Old", "Warning")])
     path = tmp_path / "reports" / "validation.csv"
-    validate.write_validation_csv(report, path)
+    validate.write_validation_csv(report, path.parent)
+    assert b"\r\n" not in path.read_bytes()
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["focus_node", "rule", "message", "severity"]

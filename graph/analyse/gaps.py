@@ -18,8 +18,10 @@ links and not negated. docs/analysis.md gives the formulas and the measured qual
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from itertools import groupby
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,8 +41,9 @@ CONCEPT_RARE = 0.7
 RELATED_EACH = 0.3
 #: A part of a title must cover this share of its words, and counts this much before links confirm it.
 MIN_COVERAGE, PART_PRIOR = 0.4, 0.3
-#: Names weaker than this are not placed (they could add at most PHRASE * MIN_NAME to a score).
-MIN_NAME = 0.05
+#: Names weaker than this are not placed (they could add at most PHRASE * MIN_NAME to a score); concept
+#: weights below MIN_WEIGHT are left out of the sparse products, which keeps them sparse.
+MIN_NAME, MIN_WEIGHT = 0.05, 0.05
 #: Lexical neighbours kept per page; words in more than MAX_DF of pages are left out of similarity.
 NEIGHBOURS, MAX_DF = 10, 0.5
 #: Candidate targets kept per source page from each concept product.
@@ -57,7 +60,7 @@ _PHRASES = {
 }
 
 Words = tuple[str, ...]
-Option = tuple[float, Spot, str, str]  # (weighted evidence, spot, reason, concept IRI)
+Option = tuple[float, str, str, Callable[[], "Spot | None"]]  # (weighted evidence, reason, concept, locate)
 
 
 @dataclass(frozen=True)
@@ -69,23 +72,39 @@ class GapSettings:
     exclude: frozenset[str] = frozenset()
 
 
-def idf_table(docs: Sequence[Iterable[str]]) -> dict[str, float]:
-    """Per term 0-1: 1 when one page has it, 0 when every page does.
+class Spread:
+    """How many pages use each term, to tell specific words from everyday ones.
 
-    >>> idf_table([["a", "b"], ["a"], ["a"]])["a"], round(idf_table([["a", "b"], ["a"], ["a"]])["b"], 2)
-    (0.0, 1.0)
+    >>> s = Spread([["a", "b"], ["a"], ["a"]])
+    >>> s.idf("a"), s.idf("b"), s.idf("a", page=0)
+    (0.0, 1.0, 0.0)
+    >>> Spread([["sciatica"], ["sciatica", "leg"]]).idf("sciatica", page=0)  # only one other page
+    1.0
     """
-    n = max(len(docs), 1)
-    df: dict[str, int] = {}
-    for doc in docs:
-        for term in set(doc):
-            df[term] = df.get(term, 0) + 1
-    return {t: math.log((n + 1) / (k + 1)) / math.log((n + 1) / 2) if n > 1 else 1.0 for t, k in df.items()}
+
+    def __init__(self, docs: Sequence[Iterable[str]]) -> None:
+        self.docs = [set(d) for d in docs]
+        self.df: dict[str, int] = {}
+        for doc in self.docs:
+            for term in doc:
+                self.df[term] = self.df.get(term, 0) + 1
+
+    def idf(self, term: str, page: int | None = None) -> float:
+        """0-1: 1 when one page has the term, 0 when every page does.
+
+        With `page`, that page is left out: a page always uses its own title words and topic, so only the
+        other pages say whether the words are everyday ones.
+        """
+        own = int(page is not None and term in self.docs[page])
+        n, k = len(self.docs) - own, max(self.df.get(term, 0) - own, 0)
+        if n <= 1:
+            return 1.0
+        return min(1.0, max(0.0, math.log((n + 1) / (k + 1)) / math.log((n + 1) / 2)))
 
 
-def rarity(words_: Sequence[str], idf: Mapping[str, float]) -> float:
+def rarity(words_: Sequence[str], spread: Spread, page: int | None = None) -> float:
     """0-1: summed IDF of the words, saturating at RARE."""
-    return min(1.0, sum(idf.get(w, 1.0) for w in words_) / RARE)
+    return min(1.0, sum(spread.idf(w, page) for w in words_) / RARE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,25 +119,25 @@ class _Name:
     small: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, text: str, target: int, kind: str, idf: Mapping[str, float], share: float = 1.0) -> _Name:
-        """A whole title, alias or anchor text as a name."""
+    def of(cls, text: str, target: int, kind: str, spread: Spread | None = None) -> _Name:
+        """A whole title, alias or anchor text as a name; an anchor's weight comes from links alone."""
         words_ = phrase(text)
-        prior = share * rarity(words_, idf) if kind != "anchor" else 0.0
+        prior = rarity(words_, spread, target) if spread and kind != "anchor" else 0.0
         return cls(words_, target, kind, prior, lead_words(text), small_words(text))
 
 
-def _page_names(article: Article, j: int, idf: Mapping[str, float]) -> Iterable[_Name]:
+def _page_names(article: Article, j: int, spread: Spread) -> Iterable[_Name]:
     """Title, aliases and large parts of the title, each with its prior weight."""
-    title = _Name.of(article.title, j, "title", idf)
+    title = _Name.of(article.title, j, "title", spread)
     yield title
     for alias in article.aliases:
-        yield _Name.of(alias, j, "alias", idf)
+        yield _Name.of(alias, j, "alias", spread)
     size_all = len(title.words)
     for size in range(2, size_all):
         if size / size_all >= MIN_COVERAGE:
             for first in range(size_all - size + 1):
                 part = title.words[first : first + size]
-                prior = PART_PRIOR * size / size_all * rarity(part, idf)
+                prior = PART_PRIOR * size / size_all * rarity(part, spread, j)
                 yield _Name(part, j, "part", prior, small=title.small)
 
 
@@ -128,47 +147,45 @@ def _anchor_names(pages: Sequence[Article], row: Mapping[str, int]) -> Iterable[
         for link in article.links:
             j = row.get(link.target or "", -1)
             if link.kind in COUNTED and j >= 0 and link.target != article.url:
-                yield _Name.of(link.anchor, j, "anchor", {})
+                yield _Name.of(link.anchor, j, "anchor")
 
 
-_Match = tuple[int, Paragraph, int, int, tuple["_Name", ...]]  # source, paragraph, word span, names
+_Match = tuple[int, Paragraph, int, int, Words]  # source, paragraph, word span, phrase
 
 
 class PhraseEvidence:
     """A's running text naming B. Weight = max(prior of the name, share of its occurrences linked to B).
 
-    Two passes: the first counts, for every name, the pages using it and the pages where it is already
-    a link to its target; the second places the names that carry weight. Each is linear in the text.
+    Two passes, each linear in the text: the first counts, per phrase, the pages using it and the pages
+    where it already links to each target; the second places the names that carry weight.
     """
 
     def __init__(self, pages: Sequence[Article], paragraphs: Sequence[list[Paragraph]],
-                 idf: Mapping[str, float], targets: Sequence[bool]) -> None:
+                 spread: Spread, targets: Sequence[bool]) -> None:
         self.n = len(pages)
         row = {a.url: i for i, a in enumerate(pages)}
-        names = [nm for j, a in enumerate(pages) for nm in _page_names(a, j, idf)]
-        names += _anchor_names(pages, row)
-        self.names = [nm for nm in names if nm.words and targets[nm.target]]
+        self.by_phrase: dict[Words, list[_Name]] = {}
+        for name in [*(nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread)), *_anchor_names(pages, row)]:
+            if name.words and targets[name.target]:
+                self.by_phrase.setdefault(name.words, []).append(name)
         self.occurs: dict[Words, set[int]] = {}
         self.linked: dict[tuple[Words, int], set[int]] = {}
-        index = PhraseIndex((nm.words, nm) for nm in self.names)
+        index = PhraseIndex((p, p) for p in self.by_phrase)
         free = [m for i, paras in enumerate(paragraphs) for para in paras for m in self._count(i, para, index, row)]
-        self.weights = self._weights()
+        self.strong = self._strong_names()
         self.best = self._place(free)
 
     def _count(self, source: int, para: Paragraph, index: PhraseIndex, row: Mapping[str, int]) -> Iterator[_Match]:
-        """Record where each name occurs and where it is linked already; yield the matches still free."""
+        """Record where each phrase occurs and where it is linked already; yield every occurrence."""
         for first, end, found in _outermost(index.find(para.sequence())):
             target = row.get(para.linked_to(first, end) or "", -1)
-            free = []
-            for name in found:
-                assert isinstance(name, _Name)
-                self.occurs.setdefault(name.words, set()).add(source)
-                if target == name.target:
-                    self.linked.setdefault((name.words, name.target), set()).add(source)
-                elif name.target != source:
-                    free.append(name)
-            if free:
-                yield source, para, first, end, tuple(free)
+            for words_ in found:
+                assert isinstance(words_, tuple)
+                self.occurs.setdefault(words_, set()).add(source)
+                if target >= 0:
+                    self.linked.setdefault((words_, target), set()).add(source)
+                else:
+                    yield source, para, first, end, words_
 
     def link_share(self, name: _Name) -> float:
         """Of the other pages using these words, the share that link them to the target."""
@@ -176,22 +193,28 @@ class PhraseEvidence:
         linked = self.linked.get((name.words, name.target), set())
         return (len(linked) - (name.target in linked)) / max(len(pages) - (name.target in pages), 1)
 
-    def _weights(self) -> dict[_Name, float]:
-        """Each name's weight; a prior is shared between the pages whose titles offer the same words."""
-        owners: dict[Words, set[int]] = {}
-        for nm in self.names:
-            if nm.prior > 0:
-                owners.setdefault(nm.words, set()).add(nm.target)
-        return {nm: max(nm.prior / max(len(owners.get(nm.words, ())), 1), self.link_share(nm)) for nm in self.names}
+    def _strong_names(self) -> dict[Words, list[tuple[float, _Name]]]:
+        """Per phrase, its names weighing at least MIN_NAME, heaviest first.
+
+        A prior is shared between the pages whose titles offer the same words ('back pain' in many).
+        """
+        strong = {}
+        for words_, names in self.by_phrase.items():
+            owners = len({nm.target for nm in names if nm.prior > 0}) or 1
+            weighed = [(max(nm.prior / owners, self.link_share(nm)), nm) for nm in names]
+            kept = sorted(((w, nm) for w, nm in weighed if w >= MIN_NAME), key=lambda t: (-t[0], t[1].target))
+            if kept:
+                strong[words_] = kept
+        return strong
 
     def _place(self, free: Iterable[_Match]) -> dict[tuple[int, int], tuple[float, Spot, str]]:
         """Best (weight, spot, kind) per pair; the earliest spot wins among equal weights."""
         best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
-        for source, para, first, end, names in free:
+        for source, para, first, end, words_ in free:
             spots: dict[tuple[Words, frozenset[str]], Spot | None] = {}
-            for name in names:
-                weight, key = self.weights[name], (source, name.target)
-                if weight < MIN_NAME or weight <= best.get(key, (0.0,))[0]:
+            for weight, name in self.strong.get(words_, ()):
+                key = (source, name.target)
+                if name.target == source or weight <= best.get(key, (0.0,))[0]:
                     continue
                 look = (name.lead, name.small)
                 if look not in spots:
@@ -209,12 +232,12 @@ class PhraseEvidence:
 
 def _outermost(matches: Iterable[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
     """Drop matches inside a longer one: 'upper back pain' names one page, and its 'back pain' no other."""
-    ordered = sorted(matches, key=lambda m: (m[0], -m[1]))
     kept: list[tuple[int, int, tuple[object, ...]]] = []
-    for first, end, values in ordered:
-        if any(f <= first and end <= e and (f, e) != (first, end) for f, e, _ in kept):
-            continue
-        kept.append((first, end, values))
+    reach = -1  # furthest end of a kept match; every kept match starts at or before the current one
+    for first, end, values in sorted(matches, key=lambda m: (m[0], -m[1])):
+        if end > reach:
+            kept.append((first, end, values))
+            reach = end
     return kept
 
 
@@ -227,14 +250,14 @@ class ConceptEvidence:
         self.row = {u: i for i, u in enumerate(urls)}
         self.col = {c: j for j, c in enumerate(sorted({c for ms in mentions.values() for c in ms}
                                                       | {c for e in extracted.values() for c in e.about}))}
-        self.idf = idf_table([list(ms) for ms in mentions.values()])
+        self.spread = Spread([list(mentions.get(u, {})) for u in urls])
         self.named = self._matrix([(u, c, self.rarity(c)) for u, ms in mentions.items() for c in ms])
-        self.about = self._matrix(list(self._about_weights(extracted, targets)))
+        self.about = self._matrix([t for t in self._about_weights(extracted, targets) if t[2] >= MIN_WEIGHT])
         self.related = self._relations(relations)
 
-    def rarity(self, concept: str) -> float:
+    def rarity(self, concept: str, page: int | None = None) -> float:
         """0-1: how much naming the concept says; 'back pain', named everywhere, says little."""
-        return min(1.0, self.idf.get(concept, 1.0) / CONCEPT_RARE)
+        return min(1.0, self.spread.idf(concept, page) / CONCEPT_RARE)
 
     def _about_weights(self, extracted: Mapping[str, ArticleConcepts],
                        targets: Sequence[bool]) -> Iterable[tuple[str, str, float]]:
@@ -246,7 +269,7 @@ class ConceptEvidence:
                 owners[c] = owners.get(c, 0) + 1
         for u, about in pages:
             for c in about:
-                yield u, c, self.rarity(c) / len(about) / owners[c]
+                yield u, c, self.rarity(c, self.row[u]) / len(about) / owners[c]
 
     def _matrix(self, triples: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
         kept = [(self.row[u], self.col[c], v) for u, c, v in triples if u in self.row and c in self.col]
@@ -269,7 +292,8 @@ class ConceptEvidence:
 
     def via_relations(self) -> sp.csr_matrix:
         """Source x target: A names concepts related to B's topics."""
-        return _clip(RELATED_EACH * product_top_k(self.named, [self.related, self.about.T], CANDIDATES))
+        named = sp.csr_matrix(self.named.multiply(self.named >= MIN_WEIGHT))
+        return _clip(RELATED_EACH * product_top_k(named, [self.related, self.about.T], CANDIDATES))
 
     def weight(self, target: str, concept: str) -> float:
         """How much naming `concept` says about page `target` (0 when it is not one of its topics)."""
@@ -311,14 +335,19 @@ class _Explainer:
             self.by_concept.setdefault(r.subject, []).append(r)
             if r.object != r.subject:
                 self.by_concept.setdefault(r.object, []).append(r)
+        self.spots: dict[tuple[int, str], Spot | None] = {}
+        self.label_phrases: dict[str, list[Words]] = {}
 
     def gap(self, i: int, j: int, score: float) -> Gap | None:
-        """The gap from the strongest evidence that has a free spot in A, or None without one."""
-        options = [*self._phrase(i, j), *self._direct(i, j), *self._related(i, j)]
-        if not options:
-            return None
-        _, spot, reason, concept = min(options, key=lambda o: (-o[0], o[1].position, o[2]))
-        return Gap(self.f.urls[i], self.f.urls[j], spot.anchor, spot.sentence, spot.section, score, reason, concept)
+        """The gap from the strongest evidence that has a free spot in A (earliest spot among equals)."""
+        options = sorted([*self._phrase(i, j), *self._direct(i, j), *self._related(i, j)], key=lambda o: -o[0])
+        for _, group in groupby(options, key=lambda o: o[0]):
+            placed = [(spot, reason, concept) for _, reason, concept, locate in group if (spot := locate())]
+            if placed:
+                spot, reason, concept = min(placed, key=lambda p: (p[0].position, p[1]))
+                return Gap(self.f.urls[i], self.f.urls[j], spot.anchor, spot.sentence, spot.section, score, reason,
+                           concept)
+        return None
 
     def _phrase(self, i: int, j: int) -> list[Option]:
         found = self.f.phrases.best.get((i, j))
@@ -332,25 +361,27 @@ class _Explainer:
             "part": f'says "{spot.anchor}", words from the title "{title}"',
             "anchor": f'says "{spot.anchor}", the words other pages use to link to "{title}"',
         }
-        return [(PHRASE * weight, spot, reasons[kind], "")]
+        return [(PHRASE * weight, reasons[kind], "", lambda: spot)]
 
     def _direct(self, i: int, j: int) -> list[Option]:
         named, target = self.f.mentions.get(self.f.urls[i], {}), self.f.urls[j]
-        options = []
-        for concept in self.f.extracted[target].about:
-            if concept in named and (spot := self._spot(i, concept, named[concept])):
+        options: list[Option] = []
+        for concept in self.f.topics(target):
+            if concept in named:
                 reason = f'names {self._label(concept)}, the topic of "{self.f.pages[j].title}"'
-                options.append((DIRECT * self.f.concept.weight(target, concept) ** 2, spot, reason, concept))
+                weight = DIRECT * self.f.concept.weight(target, concept) ** 2
+                options.append((weight, reason, concept, partial(self._spot, i, concept, named[concept])))
         return options
 
     def _related(self, i: int, j: int) -> list[Option]:
         named = self.f.mentions.get(self.f.urls[i], {})
-        options = []
-        for topic in self.f.extracted[self.f.urls[j]].about:
+        options: list[Option] = []
+        for topic in self.f.topics(self.f.urls[j]):
             for r in self.by_concept.get(topic, ()):
                 mentioned, text = self._relation_text(r, topic)
-                if mentioned in named and (spot := self._spot(i, mentioned, named[mentioned])):
-                    options.append((RELATED * RELATED_EACH, spot, f"mentions {text}", mentioned))
+                if mentioned in named:
+                    locate = partial(self._spot, i, mentioned, named[mentioned])
+                    options.append((RELATED * RELATED_EACH, f"mentions {text}", mentioned, locate))
         return options
 
     def _relation_text(self, r: Relation, topic: str) -> tuple[str, str]:
@@ -361,10 +392,18 @@ class _Explainer:
         return (r.object, forward.format(s=s, o=o)) if r.subject == topic else (r.subject, backward.format(s=s, o=o))
 
     def _spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
-        """Where A names the concept: the words extraction found, else any other label of it."""
-        c = self.f.concepts.get(concept)
-        labels = [mention.surface, *((c.label, *c.labels) if c else ())]
-        return first_spot(self.f.paragraphs[i], dict.fromkeys(_label_phrases(labels)))
+        """Where A names the concept: the words extraction found, else any other label of it (cached)."""
+        if (i, concept) not in self.spots:
+            phrases = dict.fromkeys([*_label_phrases([mention.surface]), *self._labels(concept)])
+            self.spots[i, concept] = first_spot(self.f.paragraphs[i], phrases)
+        return self.spots[i, concept]
+
+    def _labels(self, concept: str) -> list[Words]:
+        """The concept's labels as phrases (computed once per concept)."""
+        if concept not in self.label_phrases:
+            c = self.f.concepts.get(concept)
+            self.label_phrases[concept] = list(_label_phrases((c.label, *c.labels) if c else ()))
+        return self.label_phrases[concept]
 
     def _label(self, concept: str) -> str:
         c = self.f.concepts.get(concept)
@@ -387,9 +426,14 @@ class GapFinder:
         docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w in p.sequence()]
                 for a, ps in zip(self.pages, self.paragraphs, strict=True)]
         self.lexical = similar(tfidf(docs, max_df=MAX_DF), NEIGHBOURS)
-        self.phrases = PhraseEvidence(self.pages, self.paragraphs, idf_table(docs), self.targets)
+        self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
         self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
         self.explainer = _Explainer(self, relations)
+
+    def topics(self, url: str) -> tuple[str, ...]:
+        """The concepts page `url` is about (none when extraction has no record of it)."""
+        found = self.extracted.get(url)
+        return found.about if found else ()
 
     def scores(self) -> sp.csr_matrix:
         """Source x target combined score of every candidate pair (sparse)."""

@@ -12,8 +12,8 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from graph.analyse.lexical import STOPWORDS, PhraseIndex, Word, words
-from graph.extract import fold, is_negated
+from graph.analyse.lexical import STOPWORDS, PhraseIndex, Word, fast_fold, words
+from graph.extract import is_negated
 from graph.ingest.sentences import clean, sentence_at
 from graph.records import Article, LinkKind
 
@@ -83,7 +83,7 @@ class Paragraph:
     def _tight(self, first: int, end: int, small: Collection[str]) -> bool:
         """Consecutive words are separated only by spaces, hyphens and at most MAX_GLUE small words."""
         for (_, _, a), (_, b, _) in zip(self.words[first : end - 1], self.words[first + 1 : end], strict=True):
-            between = fold(self.text[a:b])
+            between = fast_fold(self.text[a:b])
             tokens = _TOKEN.findall(between)
             if len(tokens) > MAX_GLUE or any(t not in GLUE and t not in small and len(t) > 1 for t in tokens):
                 return False
@@ -94,7 +94,7 @@ class Paragraph:
 
 def _extend(text: str, start: int, lead: Sequence[str]) -> int:
     """Move `start` back over the name's leading small words where the text has them."""
-    before = fold(text[max(0, start - 40) : start])
+    before = fast_fold(text[max(0, start - 40) : start])
     for k in range(len(lead)):
         pattern = r"\b" + r"[\s\-]+".join(map(re.escape, lead[k:])) + r"[\s\-]+$"
         m = re.search(pattern, before)
@@ -108,7 +108,9 @@ def _link_spans(text: str, article: Article) -> tuple[LinkSpan, ...]:
     spans = []
     for link in article.links:
         at = text.find(link.sentence) if link.sentence and link.anchor else -1
-        inner = fold(link.sentence).find(fold(link.anchor)) if at >= 0 else -1
+        inner = link.sentence.find(link.anchor) if at >= 0 else -1
+        if at >= 0 and inner < 0:
+            inner = fast_fold(link.sentence).find(fast_fold(link.anchor))
         if inner >= 0:
             spans.append(LinkSpan(at + inner, at + inner + len(link.anchor), link.target or ""))
     return tuple(sorted(spans, key=lambda s: (s.start, s.end, s.target)))
@@ -145,7 +147,7 @@ def small_words(text: str) -> frozenset[str]:
     >>> sorted(small_words("Back Pain After Eating"))
     ['after']
     """
-    return frozenset(t for t in _TOKEN.findall(fold(text)) if t in STOPWORDS)
+    return frozenset(t for t in _TOKEN.findall(fast_fold(text)) if t in STOPWORDS)
 
 
 def lead_words(text: str) -> tuple[str, ...]:
@@ -155,5 +157,5 @@ def lead_words(text: str) -> tuple[str, ...]:
     (('when', 'to'), ())
     """
     content = words(text)
-    head = fold(text[: content[0][1]]) if content else ""
+    head = fast_fold(text[: content[0][1]]) if content else ""
     return tuple(_TOKEN.findall(head))

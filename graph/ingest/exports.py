@@ -125,6 +125,8 @@ def _json_object(line: str) -> dict[str, Any]:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ArticleError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise ArticleError("JSON nests too deeply to be an article record") from None
     if not isinstance(data, dict):
         raise ArticleError(f"line holds a JSON {type(data).__name__}, not an object")
     return {_column(str(k)): v for k, v in reversed(data.items())}

@@ -37,6 +37,7 @@ NAV_TAGS = frozenset({"nav", "header", "footer"})
 NAV_SECTION = "nav"  # the section name every NAV link carries
 NAV_WORDS = ("menu", "breadcrumb", "byline")
 RELATED_TAGS = frozenset({"aside", "section", "div"})
+MAX_DEPTH = 128  # elements below <body>; deeper markup is read as plain text
 # Tags whose text is never article text (UI widgets, code); links inside them count as NAV.
 SKIP_TAGS = frozenset({"pre", "svg", "math", "button", "select", "textarea", "form", "iframe"})
 # Tags that end one paragraph and start another; any other tag is inline.
@@ -52,27 +53,48 @@ _TIME_LABEL = re.compile(r"(updated|modified|revised|reviewed)\W*$", re.I)
 
 def read(path: str, text: str) -> Article:
     """One Article from an HTML file's text; ArticleError when it has no article text."""
+    return read_noted(path, text)[0]
+
+
+def read_noted(path: str, text: str) -> tuple[Article, tuple[str, ...]]:
+    """The Article and a note when markup nested too deeply had to be flattened to text."""
     tree = LexborHTMLParser(check_text(text))
     tree.strip_tags(NON_CONTENT, recursive=True)
     body = tree.body
     if body is None:
         raise ArticleError("no <body> in the document")
-    main = _main_content(body)
+    flattened = _flatten_deep(body)
+    related = _RelatedMemo()
+    main = _main_content(body, related)
     slug = stem_slug(path)
     title = _title(tree, body, main) or slug
-    walker = _Walker(title, _ancestors(main))
+    walker = _Walker(title, _ancestors(main), related)
     walker.walk_page(body, main)
     if not any(s.paragraphs for s in walker.sections):
         raise ArticleError("no article text in the HTML")
-    return Article(
-        path=path,
-        slug=slug,
-        title=title,
-        format="html",
-        sections=tuple(walker.sections),
-        links=tuple(walker.links),
-        **_metadata(tree, main),
-    )
+    notes = (f"markup nested over {MAX_DEPTH} levels deep: {flattened} block(s) read as plain text",)
+    article = Article(path=path, slug=slug, title=title, format="html", sections=tuple(walker.sections),
+                      links=tuple(walker.links), **_metadata(tree, main, related))
+    return article, notes if flattened else ()
+
+
+def _flatten_deep(body: LexborNode) -> int:
+    """Replace each element at depth MAX_DEPTH that still has children by its text; how many were.
+
+    The walk below recurses once per level, and each paragraph looks at all its ancestors, so
+    50,000 nested <div>s would exhaust the stack or take hours. No real page nests this deep.
+    """
+    depth: dict[int, int] = {}
+    cut = []
+    for node in body.traverse():
+        parent = node.parent
+        level = depth.get(parent.mem_id, 0) + 1 if parent is not None else 0
+        depth[node.mem_id] = level
+        if level == MAX_DEPTH and node.child is not None:
+            cut.append(node)
+    for node in cut:
+        node.replace_with(node.text(separator=" "))
+    return len(cut)
 
 
 # --- metadata ---------------------------------------------------------------------------------
@@ -88,11 +110,11 @@ def _meta(tree: LexborHTMLParser) -> dict[str, str]:
     return out
 
 
-def _metadata(tree: LexborHTMLParser, main: LexborNode) -> dict[str, Any]:
+def _metadata(tree: LexborHTMLParser, main: LexborNode, related: _RelatedMemo) -> dict[str, Any]:
     """Article fields from <head> metadata, with byline and <time> fallbacks from the content."""
     meta = _meta(tree)
     canonical = _canonical(tree)
-    dates = _time_dates(main)
+    dates = _time_dates(main, related)
     published = meta.get("article:published_time") or meta.get("datepublished")
     updated = meta.get("article:modified_time") or meta.get("datemodified")
     return {
@@ -117,11 +139,11 @@ def _canonical(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def _time_dates(main: LexborNode) -> dict[str, date]:
+def _time_dates(main: LexborNode, related: _RelatedMemo) -> dict[str, date]:
     """Dates from <time datetime> in the content (not in related blocks), named by context."""
     out: dict[str, date] = {}
     for node in main.css("time[datetime]"):
-        if any(_related_heading(n) is not None for n in _lineage(node)):
+        if any(related(n) is not None for n in _lineage(node)):
             continue
         value = parse_date(node.attributes.get("datetime") or "")
         if value is not None:
@@ -221,6 +243,20 @@ def _related_heading(node: LexborNode) -> str | None:
     return first if all(HEADINGS[h.tag or "h6"] > top for h in headings[1:]) else None
 
 
+class _RelatedMemo(dict[int, str | None]):
+    """`_related_heading` remembered per node of one document.
+
+    It searches the node's subtree, and every paragraph and <time> asks it about all its ancestors:
+    without the memo a page of 20,000 paragraphs in one wrapper takes minutes.
+    """
+
+    def __call__(self, node: LexborNode) -> str | None:
+        key = node.mem_id
+        if key not in self:
+            self[key] = _related_heading(node)
+        return self[key]
+
+
 def _ancestors(node: LexborNode) -> frozenset[int]:
     """Memory ids of `node` and everything above it: none of them can be a nav or related zone."""
     return frozenset(n.mem_id for n in _lineage(node))
@@ -229,21 +265,21 @@ def _ancestors(node: LexborNode) -> frozenset[int]:
 # --- main content -----------------------------------------------------------------------------
 
 
-def _main_content(body: LexborNode) -> LexborNode:
+def _main_content(body: LexborNode, related: _RelatedMemo) -> LexborNode:
     """<main>, else <article>, else [role=main], else the block holding the most paragraph text."""
     for selector in ("main", "article", "[role=main]"):
         node = body.css_first(selector)
         if node is not None:
             return node
-    return _densest(body)
+    return _densest(body, related)
 
 
-def _densest(body: LexborNode) -> LexborNode:
+def _densest(body: LexborNode, related: _RelatedMemo) -> LexborNode:
     """Readability-style: each <p> scores its parent fully and its grandparent by half."""
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
     for p in body.css("p"):
-        if any(_is_nav(n) or _related_heading(n) is not None for n in _lineage(p)):
+        if any(_is_nav(n) or related(n) is not None for n in _lineage(p)):
             continue
         weight = float(len(clean(p.text())))
         for share, holder in zip((1.0, 0.5), (p.parent, p.parent and p.parent.parent), strict=True):
@@ -264,6 +300,7 @@ class _Walker:
 
     title: str
     protected: frozenset[int]
+    related: _RelatedMemo = field(default_factory=_RelatedMemo)
     sections: list[Section] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     heading: str = ""
@@ -299,7 +336,7 @@ class _Walker:
         if _is_nav(node):
             self._zone_links(node, LinkKind.NAV, NAV_SECTION)
             return True
-        heading = _related_heading(node)
+        heading = self.related(node)
         if heading is not None:
             self._zone_links(node, LinkKind.RELATED, heading)
         return heading is not None

@@ -10,6 +10,7 @@ Links keep their raw href; resolution and internal/external kinds are decided by
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import PurePosixPath
@@ -35,6 +36,17 @@ _HANDLER = YAMLHandler()
 
 RawLink = tuple[str, str, int]  # href, anchor, offset of the anchor in its paragraph
 
+# Front-matter limits: far above any real article, far below what could hang or exhaust a build.
+MAX_FRONT_MATTER = 64 * 1024  # characters of YAML
+MAX_NESTING = 20  # lists and mappings inside each other
+MAX_ALIASES = 20  # YAML *aliases; a real front matter has none
+MAX_ITEMS = 500  # entries of a list field (tags, aliases, redirect_from)
+MAX_CHARS = {"title": 500, "slug": 200, "author": 500, "description": 5_000,
+             "url": 2_000, "permalink": 2_000, "canonical": 2_000}
+LIST_FIELDS = ("tags", "aliases", "redirect_from")
+DATE_FIELDS = ("date", "updated", "reviewed")
+FLAG_FIELDS = ("draft", "noindex")
+
 
 class _DatesAsText(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as strings, so one impossible date drops only its field."""
@@ -47,8 +59,14 @@ _DatesAsText.add_constructor(
 
 def read(path: str, text: str) -> Article:
     """One Article from a Markdown file's text; ArticleError when the file is unusable."""
+    return read_noted(path, text)[0]
+
+
+def read_noted(path: str, text: str) -> tuple[Article, tuple[str, ...]]:
+    """The Article and one note per front-matter value that was unusable and ignored."""
     meta, body = _front_matter(text)
-    return from_parts(path, meta, body)
+    meta, notes = checked_fields(meta)
+    return from_parts(path, meta, body), notes
 
 
 def from_parts(path: str, meta: Mapping[str, Any], body: str) -> Article:
@@ -114,8 +132,13 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def _load_yaml(raw: str) -> Any:
-    """Parse front matter safely; an error becomes a one-line reason with the file line number."""
+    """Parse front matter safely; an error becomes a one-line reason with the file line number.
+
+    Only plain data is built (no Python tags), and the shape is checked on the event stream first:
+    a huge, deeply nested or alias-heavy ("billion laughs") block is refused before it is built.
+    """
     try:
+        _check_shape(raw)
         return _HANDLER.load(raw, Loader=_DatesAsText)
     except yaml.MarkedYAMLError as exc:
         where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
@@ -123,6 +146,77 @@ def _load_yaml(raw: str) -> Any:
     except yaml.YAMLError as exc:
         reason = clean(str(exc)) or exc.__class__.__name__
         raise ArticleError(f"front matter is not valid YAML: {reason}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer over Python's 4300-digit limit
+        raise ArticleError(f"front matter has an unusable value: {clean(str(exc))[:200]}") from None
+
+
+def _check_shape(raw: str) -> None:
+    """Refuse front matter over the size, nesting or alias limits, without building any of it."""
+    if len(raw) > MAX_FRONT_MATTER:
+        raise ArticleError(f"front matter is {len(raw)} characters, over the {MAX_FRONT_MATTER} limit")
+    depth = aliases = 0
+    for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ArticleError(f"front matter nests over {MAX_NESTING} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ArticleError(f"front matter uses over {MAX_ALIASES} YAML aliases (refused: alias bomb)")
+
+
+def checked_fields(meta: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Front matter without the values that cannot be right, and a note naming each one dropped.
+
+    Wrong types (a list where text belongs), absurd lengths and impossible dates are ignored, so the
+    article is still read, and reported, so the editor can fix the file.
+    """
+    kept: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in meta.items():
+        problem = None if value is None else _field_problem(key, value)
+        if problem:
+            notes.append(f"front matter {key[:40]!r} {problem}; ignored")
+        else:
+            kept[key] = value
+    return kept, tuple(notes)
+
+
+def _field_problem(key: str, value: Any) -> str | None:
+    """Why one front-matter value is unusable, or None."""
+    if key in MAX_CHARS:
+        return _text_problem(key, value)
+    if key in LIST_FIELDS:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(_is_scalar(v) for v in items):
+            return f"is {_kind(value)}, not a list of text"
+        return f"has {len(items)} entries (limit {MAX_ITEMS})" if len(items) > MAX_ITEMS else None
+    if key in DATE_FIELDS and parse_date(value) is None:
+        return f"is not a date (YYYY-MM-DD): {clean(str(value))[:40]!r}" if _is_scalar(value) else f"is {_kind(value)}"
+    if key in FLAG_FIELDS and not _is_scalar(value):
+        return f"is {_kind(value)}, not true or false"
+    return None
+
+
+def _text_problem(key: str, value: Any) -> str | None:
+    if key == "author" and isinstance(value, Mapping | list | tuple):
+        return None  # a mapping with a name, or a list of names
+    if not _is_scalar(value) or isinstance(value, bool):
+        return f"is {_kind(value)}, not text"
+    size = len(str(value))
+    return f"is {size} characters long (limit {MAX_CHARS[key]})" if size > MAX_CHARS[key] else None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | date)
+
+
+def _kind(value: Any) -> str:
+    names = {"dict": "a mapping", "list": "a list", "bool": "true/false", "NoneType": "empty"}
+    return names.get(type(value).__name__, f"a {type(value).__name__}")
 
 
 def metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -290,6 +384,7 @@ class TextBuffer:
 
     def __init__(self) -> None:
         self.parts: list[str] = []
+        self.starts: list[int] = []  # offset of each part, so `since` joins only the tail
         self.size = 0
         self.space = True
 
@@ -299,12 +394,15 @@ class TextBuffer:
             piece = piece.lstrip(" ")
         if piece:
             self.parts.append(piece)
+            self.starts.append(self.size)
             self.size += len(piece)
             self.space = piece.endswith(" ")
 
     def since(self, start: int) -> tuple[str, int]:
         """Stripped text added since `start`, and the offset where it begins."""
-        raw = "".join(self.parts)[start:]
+        first = max(bisect_right(self.starts, start) - 1, 0)
+        skip = start - self.starts[first] if self.starts else 0
+        raw = "".join(self.parts[first:])[skip:]
         return raw.strip(), start + len(raw) - len(raw.lstrip())
 
     def value(self) -> str:

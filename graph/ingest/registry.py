@@ -1,7 +1,8 @@
 """Readers keyed by file extension: one module per format, all producing Article records.
 
 A page reader exposes `read(path, text) -> Article` and raises ArticleError for a file it cannot
-use. An export reader (CMS dumps holding many articles) exposes
+use; it may also expose `read_noted(path, text) -> (Article, notes)`, each note a repair worth a
+"repaired" row (a front-matter value ignored, markup flattened). An export reader (CMS dumps holding many articles) exposes
 `read_many(path, text) -> Iterator[Article | Skipped]`, so one bad row is reported and the rest are
 read. `path` is relative to the source root; readers never touch the network.
 
@@ -67,6 +68,12 @@ def read_file(path: str, text: str) -> Iterator[Article | Skipped]:
         yield from module.read_many(path, text)
         return
     try:
-        yield module.read(path, text)
+        if hasattr(module, "read_noted"):
+            article, notes = module.read_noted(path, text)
+        else:
+            article, notes = module.read(path, text), ()
     except ArticleError as exc:
         yield Skipped(path, "skipped", str(exc))
+        return
+    yield from (Skipped(path, "repaired", note) for note in notes)
+    yield article

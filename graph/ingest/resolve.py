@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from graph.ingest.text import TitleIndex, normalise_title
-from graph.ingest.urls import Site
+from graph.ingest.urls import Site, safe_slug
 from graph.records import Article, Link, LinkKind, LinkStatus, Skipped
 
 
@@ -28,6 +29,7 @@ def assign_urls(articles: Iterable[Article], site: Site) -> tuple[list[Article],
     kept: dict[str, Article] = {}
     skipped = []
     for article in sorted(articles, key=lambda a: a.path):
+        article = _with_safe_slug(article, skipped)
         own = site.resolve(article.url, None) if article.url else None
         url = own or site.article_url(article.slug)
         canonical = site.resolve(article.canonical, url) if article.canonical else None
@@ -36,6 +38,16 @@ def assign_urls(articles: Iterable[Article], site: Site) -> tuple[list[Article],
             continue
         kept[url] = replace(article, url=url, canonical=canonical)
     return list(kept.values()), skipped
+
+
+def _with_safe_slug(article: Article, skipped: list[Skipped]) -> Article:
+    """The article with a slug that cannot leave its URL pattern (`../`, NUL, '/'); a change is reported."""
+    fallback = "page-" + hashlib.sha256(article.path.encode()).hexdigest()[:10]
+    slug = safe_slug(article.slug, fallback)
+    if slug == article.slug:
+        return article
+    skipped.append(Skipped(article.path, "repaired", f"slug {article.slug[:80]!r} is not usable in a URL; used {slug!r}"))
+    return replace(article, slug=slug)
 
 
 def redirect_map(articles: Iterable[Article], site: Site, extra: Mapping[str, str]) -> dict[str, str]:

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_right
 
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; "e.g." and "i.e." do not end one.
 _BOUNDARY = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<=[.!?])[\"'”’)]?\s+(?=[A-Z0-9\"“‘(])")
@@ -24,13 +26,19 @@ def clean(text: str) -> str:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence in `text`."""
+    return list(_spans(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of one paragraph, kept for the next call: every link of a paragraph asks again."""
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
         spans.append((start, m.start() + len(m.group(0).rstrip())))
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    return tuple((a, b) for a, b in spans if text[a:b].strip())
 
 
 def split_sentences(text: str) -> list[str]:
@@ -39,9 +47,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def sentence_at(text: str, offset: int) -> str:
-    """The sentence containing character `offset` (the last one if past the end)."""
-    spans = sentence_spans(text)
-    for a, b in spans:
-        if a <= offset < b:
-            return clean(text[a:b])
-    return clean(text[spans[-1][0] : spans[-1][1]]) if spans else ""
+    """The sentence containing character `offset` (the last one if past the end or between two).
+
+    Found by bisection over cached spans, so a paragraph with n links costs O(n log n), not O(n^2).
+    """
+    spans = _spans(text)
+    if not spans:
+        return ""
+    i = bisect_right(spans, (offset, len(text) + 1)) - 1
+    a, b = spans[i] if i >= 0 and offset < spans[i][1] else spans[-1]
+    return clean(text[a:b])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -22,6 +23,8 @@ NOT_LINKS = frozenset({"mailto", "tel", "javascript", "data", "sms", "file", "ft
 TRACKING = re.compile(r"^(utm_\w+|gclid|fbclid|msclkid|mc_cid|mc_eid|_ga|yclid|ref_src)$", re.I)
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 INDEX_FILES = ("index.html", "index.htm", "index.php", "default.aspx")
+MAX_SLUG = 200
+_UNSAFE_SLUG = re.compile(r"[/\\%]")
 
 
 def normalise(href: str, base: str | None = None) -> str | None:
@@ -130,6 +133,20 @@ class Site:
             norm = _path(p.replace("{slug}", "SLUGSLOT"))
             out.append(re.compile(re.escape(norm).replace("SLUGSLOT", r"(?P<slug>[^/]+)")))
         return out
+
+
+def safe_slug(slug: str, fallback: str) -> str:
+    """A slug that stays one path segment under its pattern; `fallback` when nothing usable is left.
+
+    Slugs come from front matter and exports: control characters go, separators and '%' (which
+    could spell `%2e%2e`) become '-', a slug of only dots is unusable, and length is capped.
+
+    >>> safe_slug("../../etc/passwd", "x"), safe_slug("..", "page-1"), safe_slug("a\\x00b", "x")
+    ('..-..-etc-passwd', 'page-1', 'ab')
+    """
+    text = "".join(ch for ch in slug if unicodedata.category(ch) != "Cc")
+    text = _UNSAFE_SLUG.sub("-", text).strip()[:MAX_SLUG].strip()
+    return fallback if not text.strip(".") else text
 
 
 def _bare(netloc: str) -> str:

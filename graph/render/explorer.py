@@ -38,6 +38,7 @@ from graph.render.graphdata import (
     PAGE,
     PAGE_BORDER,
     counts,
+    edge_styles,
     graph_data,
     safe_json,
     site_index,
@@ -76,7 +77,8 @@ def explorer_payload(view: ExplorerView, folder: str = "explorer-data", focus: S
                      caption: str = "") -> Payload:
     """The whole site as one graph, or above OVERVIEW_LIMIT pages a cluster overview plus cluster files."""
     index = site_index(view)
-    head = {"site": index.host, "counts": counts(index), "focus": list(focus)}
+    head = {"site": index.host, "counts": counts(index), "focus": list(focus),
+            "edgeStyles": {**edge_styles(), **overview.edge_styles()}}
     if len(index.pages) > overview.OVERVIEW_LIMIT:
         data, extra = overview.overview_data(index, folder)
         return Payload({**head, "mode": "overview", **data}, extra, caption)

@@ -172,7 +172,7 @@ def _page_node(article: Article, metrics: Mapping[str, PageMetrics]) -> Json:
         "size": round(8 + 0.24 * max(0.0, min(100.0, m.link_score)), 1),
         "color": node_color(fill, border),
         "borderWidth": 4 if broken else 1.5,
-        "shapeProperties": {"borderDashes": list(DEAD_END_DASHES) if m.dead_end else False},
+        **({"shapeProperties": {"borderDashes": list(DEAD_END_DASHES)}} if m.dead_end else {}),
         "flags": {"orphan": m.orphan, "deadEnd": m.dead_end, "broken": broken},
     }
 
@@ -183,13 +183,8 @@ def broken_count(article: Article, m: PageMetrics) -> int:
 
 
 def node_color(fill: str, border: str) -> Json:
-    """A vis colour that keeps the fill when the node is highlighted or hovered."""
-    return {
-        "background": fill,
-        "border": border,
-        "highlight": {"background": fill, "border": "#000000"},
-        "hover": {"background": fill, "border": "#000000"},
-    }
+    """A node's colours; the page's script keeps the fill and blackens the border on hover or select."""
+    return {"background": fill, "border": border}
 
 
 def short(text: str) -> str:
@@ -214,19 +209,23 @@ def _gap_edges(gaps: Sequence[Gap]) -> Iterable[Json]:
 
 
 def edge(source: str, target: str, kind: str, **extra: Any) -> Json:
-    """One vis edge drawn in the style of `kind`."""
-    style = EDGE_STYLES[kind]
+    """One edge; how it is drawn comes from its kind (`edge_styles`), so big graphs stay small."""
+    return {"from": source, "to": target, "kind": kind, **extra}
+
+
+def edge_styles() -> dict[str, Json]:
+    """vis edge options for each kind, merged into every edge of that kind by the page's script."""
+    return {kind: _vis_style(s) for kind, s in EDGE_STYLES.items()}
+
+
+def _vis_style(style: EdgeStyle) -> Json:
     color = {"color": style.color, "highlight": style.color, "hover": style.color, "inherit": False}
     return {
-        "from": source,
-        "to": target,
-        "kind": kind,
         "color": color,
         "width": style.width,
         "dashes": list(style.dashes) if style.dashes else False,
         "arrows": "to" if style.arrows else "",
         "hidden": not style.shown,
-        **extra,
     }
 
 

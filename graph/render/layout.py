@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 PHYSICS_LIMIT = 500  # above this many nodes, Python places them and the browser runs no physics
-ROUNDS = 120
-SAMPLE = 160
+ROUNDS = 100
+SAMPLE = 128
 SEED = 7
 GRAVITY = 2.8
 
@@ -57,9 +57,15 @@ def force_layout(n: int, pairs: Sequence[tuple[int, int]], weights: Sequence[flo
 
 def _repulsion(pos: np.ndarray, k: float, sources: np.ndarray) -> np.ndarray:
     """Push of every node away from the sampled nodes, scaled up to stand for all n nodes."""
-    delta = pos[:, None, :] - pos[sources][None, :, :]
-    dist2 = np.maximum((delta**2).sum(axis=2), 1e-6)
-    return (delta * (k * k / dist2)[:, :, None]).sum(axis=1) * (len(pos) / len(sources))
+    picked = pos[sources]
+    dx = np.subtract.outer(pos[:, 0], picked[:, 0])
+    dy = np.subtract.outer(pos[:, 1], picked[:, 1])
+    weight = dx * dx
+    weight += dy * dy
+    np.maximum(weight, 1e-6, out=weight)
+    np.divide(k * k, weight, out=weight)
+    push = np.stack([np.einsum("ij,ij->i", dx, weight), np.einsum("ij,ij->i", dy, weight)], axis=1)
+    return push * (len(pos) / len(sources))
 
 
 def _attraction(pos: np.ndarray, ends: np.ndarray, pull: np.ndarray, k: float) -> np.ndarray:

@@ -23,11 +23,13 @@ from graph.render.layout import place
 Json = dict[str, Any]
 
 OVERVIEW_LIMIT = 2000  # above this many pages the explorer opens on the cluster overview
-MAX_GROUPS = 150  # Louvain clusters shown as their own node; smaller ones are pooled
+MAX_GROUPS = 400  # the biggest clusters get a node each; the rest are pooled
 MIN_GROUP = 3  # clusters with fewer pages are pooled with the unclustered pages
 GROUP_MAX = 3000  # a cluster with more pages is split into parts of at most this many
 POOL_SIZE = 1000  # pooled pages per "Other pages" group
 TOP_PAGES = 12
+LINES_PER_GROUP = 6  # the overview draws each cluster's strongest links to other clusters only
+NEIGHBOURS_SHOWN = 25
 
 REGISTER_GROUP = "linkgraphCluster"
 REGISTER_PAGES = "linkgraphPages"
@@ -66,12 +68,9 @@ def page_groups(index: SiteIndex) -> list[Group]:
     named = [(_cluster_name(index, c, i), c, sorted(members[c])) for i, c in enumerate(kept, start=1)]
     rest = set(members) - set(kept)
     pooled = sorted((u for c in rest for u in members[c]), key=lambda u: (_cluster(index, u), u))
-    named += [(name, "", pages) for name, pages in _pool_names(pooled)]
-    groups: list[Group] = []
-    for name, cluster, pages in named:
-        for part_name, part in _split(name, pages, GROUP_MAX):
-            groups.append(Group(len(groups), part_name, cluster, tuple(part)))
-    return groups
+    parts = [(part_name, c, part) for name, c, pages in named for part_name, part in _split(name, pages, GROUP_MAX)]
+    parts += [(name, "", pages) for name, pages in _pool_names(pooled, min(POOL_SIZE, GROUP_MAX))]
+    return [Group(number, name, c, tuple(pages)) for number, (name, c, pages) in enumerate(parts)]
 
 
 def _cluster(index: SiteIndex, url: str) -> str:
@@ -82,8 +81,8 @@ def _cluster_name(index: SiteIndex, cluster: str, rank: int) -> str:
     return index.view.clusters.get(cluster) or f"Cluster {rank}"
 
 
-def _pool_names(pooled: list[str]) -> Iterator[tuple[str, list[str]]]:
-    chunks = [pooled[i:i + POOL_SIZE] for i in range(0, len(pooled), POOL_SIZE)]
+def _pool_names(pooled: list[str], size: int) -> Iterator[tuple[str, list[str]]]:
+    chunks = [pooled[i:i + size] for i in range(0, len(pooled), size)]
     for i, chunk in enumerate(chunks, start=1):
         yield ("Other pages" if len(chunks) == 1 else f"Other pages {i}"), chunk
 
@@ -100,10 +99,12 @@ def overview_data(index: SiteIndex, folder: str) -> tuple[Json, dict[str, str]]:
     groups = page_groups(index)
     group_of = {url: g.number for g in groups for url in g.pages}
     between, within = _group_links(index, group_of)
-    nodes = [_group_node(g, max(len(g.pages) for g in groups)) for g in groups]
-    edges = [_group_edge(i, a, b, n) for i, ((a, b), n) in enumerate(sorted(between.items()))]
+    biggest = max(len(g.pages) for g in groups)
+    nodes = [_group_node(g, biggest) for g in groups]
+    edges = [_group_edge(i, a, b, n) for i, ((a, b), n) in enumerate(strongest(between, LINES_PER_GROUP))]
     place(nodes, edges, scale=2.5 * sum(n["size"] for n in nodes) / math.sqrt(len(nodes)))
-    details = {g.node_id: _group_detail(index, g, within[g.number], between) for g in groups}
+    near = _neighbours(between)
+    details = {g.node_id: _group_detail(index, g, within[g.number], near[g.number]) for g in groups}
     files = {g.file: register(REGISTER_GROUP, g.number, graph_data(index, g.pages)) for g in groups}
     files[PAGES_FILE] = register(REGISTER_PAGES, len(index.pages), _directory(index, group_of))
     data = {"physics": False, "nodes": nodes, "edges": edges, "details": details,
@@ -156,17 +157,39 @@ def _group_edge(i: int, a: int, b: int, count: int) -> Json:
         "count": count,
         "weight": round(1 + math.log10(count), 3),
         "width": round(min(12.0, 1 + 2.5 * math.log10(count)), 2),
-        "color": {"color": LINK_COLOR, "highlight": "#1f2d3d", "hover": "#1f2d3d", "inherit": False,
-                  "opacity": 0.7},
-        "arrows": "",
-        "dashes": False,
-        "hidden": False,
     }
 
 
-def _group_detail(index: SiteIndex, group: Group, within: int, between: Counter[tuple[int, int]]) -> Json:
-    neighbours = sorted(((b if a == group.number else a, n) for (a, b), n in between.items()
-                         if group.number in (a, b)), key=lambda row: (-row[1], row[0]))
+def edge_styles() -> dict[str, Json]:
+    """How links between clusters are drawn (their width is each edge's own)."""
+    color = {"color": LINK_COLOR, "highlight": "#1f2d3d", "hover": "#1f2d3d", "inherit": False, "opacity": 0.7}
+    return {"clusterlink": {"color": color, "arrows": "", "dashes": False, "hidden": False}}
+
+
+def strongest(between: Counter[tuple[int, int]], per_group: int) -> list[tuple[tuple[int, int], int]]:
+    """The links between groups worth a line: each group's `per_group` strongest, in pair order.
+
+    >>> strongest(Counter({(0, 1): 9, (0, 2): 1, (1, 2): 5}), 1)
+    [((0, 1), 9), ((1, 2), 5)]
+    """
+    kept: set[tuple[int, int]] = set()
+    for group, rows in _neighbours(between).items():
+        kept.update((min(group, other), max(group, other)) for other, _ in rows[:per_group])
+    return sorted((pair, between[pair]) for pair in kept)
+
+
+def _neighbours(between: Counter[tuple[int, int]]) -> defaultdict[int, list[list[int]]]:
+    """Each group's linked groups as [group, links], most links first."""
+    near: defaultdict[int, list[list[int]]] = defaultdict(list)
+    for (a, b), n in between.items():
+        near[a].append([b, n])
+        near[b].append([a, n])
+    for rows in near.values():
+        rows.sort(key=lambda row: (-row[1], row[0]))
+    return near
+
+
+def _group_detail(index: SiteIndex, group: Group, within: int, neighbours: list[list[int]]) -> Json:
     return {
         "kind": "cluster",
         "title": group.name,
@@ -175,7 +198,8 @@ def _group_detail(index: SiteIndex, group: Group, within: int, between: Counter[
         "links": within,
         "gaps": sum(len(index.gaps_out.get(u, ())) for u in group.pages),
         "topPages": [[u, index.pages[u].title] for u in _top_pages(index, group.pages)],
-        "neighbours": [list(row) for row in neighbours],
+        "linkedClusters": len(neighbours),
+        "neighbours": neighbours[:NEIGHBOURS_SHOWN],
     }
 
 

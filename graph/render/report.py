@@ -24,13 +24,14 @@ from markupsafe import Markup
 from graph.records import Article, ContentGap, Gap, LinkStatus, PageMetrics, Skipped
 from graph.render.charts import Bar, bar_chart
 from graph.render.explorer import csp_markup, environment, inline_asset
-from graph.render.graphdata import concepts_in_use, page_links
+from graph.render.graphdata import CONCEPT_STYLES, concepts_in_use, page_links
 from graph.render.view import ExplorerView, is_plain_name, on_site, site_host
 
 ROWS_SHOWN = 25
 DEPTH_BARS = 6  # depths 0..5 get a bar each; deeper pages share one
 UNREACHABLE_COLOR = "#d62728"
 EXPLORER_PAGE = "explorer.html"
+TYPE_LABELS = {t.value: style.label for t, style in CONCEPT_STYLES.items()}
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def _figures(view: ExplorerView, pages: Mapping[str, Article], metrics: Sequence
 
 def _score_bars(metrics: Sequence[PageMetrics]) -> list[Bar]:
     bins = Counter(min(9, int(max(0.0, m.link_score) // 10)) for m in metrics)
-    return [Bar(f"{10 * i}", bins[i], note=f"Link score {10 * i}-{10 * i + 10}: {bins[i]} pages") for i in range(10)]
+    labels = [f"{10 * i}–{10 * i + 9}" for i in range(9)] + ["90–100"]
+    return [Bar(labels[i], bins[i], note=f"Link score {labels[i]}: {bins[i]} pages") for i in range(10)]
 
 
 def _depth_bars(metrics: Sequence[PageMetrics]) -> list[Bar]:
@@ -161,7 +163,8 @@ def _broken(pages: Mapping[str, Article], host: str, csvs: set[str]) -> Table:
 
 
 def _content_gap(gap: ContentGap) -> dict[str, Any]:
-    return {"label": gap.label, "type": gap.type, "mentions": gap.mentions, "articles": len(gap.articles)}
+    kind = TYPE_LABELS.get(gap.type, gap.type)
+    return {"label": gap.label, "type": kind, "mentions": gap.mentions, "articles": len(gap.articles)}
 
 
 def _csp(css: str) -> Markup:

@@ -22,6 +22,8 @@
   let nodes = new vis.DataSet([]);
   let edges = new vis.DataSet([]);
   let searchIndex = [];
+  let shownNodes = new Set();
+  let shownEdges = new Set();
   let state = defaultState();
   let selected = null;
 
@@ -48,10 +50,26 @@
     } : false;
   }
 
-  /* During layout every edge but navigation pulls, so concepts that are only mentioned still
-     settle next to their pages; the user's filters apply once the layout is done. */
+  /* Nodes carry two colours and edges only their kind; the rest of their look is added here,
+     with whether each starts hidden, so vis draws a big graph once and hides nothing after. */
+  function layoutNode(node) {
+    const c = node.color;
+    const active = { background: c.background, border: "#000000" };
+    return Object.assign({}, node, { hidden: !shownNodes.has(node.id),
+                                     color: { background: c.background, border: c.border,
+                                              highlight: active, hover: active } });
+  }
+
   function layoutEdge(edge) {
-    return Object.assign({}, edge, { hidden: edge.kind === "nav" });
+    return Object.assign({}, data.edgeStyles[edge.kind], edge, { hidden: false });
+  }
+
+  /* While the browser lays a graph out every edge but navigation pulls, so concepts that are
+     only mentioned still settle next to their pages; the user's filters apply once it is done. */
+  function layoutVisibility(next) {
+    return { nodes: new Set(next.nodes.map(function (n) { return n.id; })),
+             edges: new Set(next.edges.filter(function (e) { return e.kind !== "nav"; })
+                                      .map(function (e) { return e.id; })) };
   }
 
   function defaultState() {
@@ -86,8 +104,12 @@
     graph = next;
     selected = null;
     state.focus = null;
-    nodes = new vis.DataSet(next.nodes);
-    edges = new vis.DataSet(next.edges.map(layoutEdge));
+    readFilters();
+    const initial = next.physics ? layoutVisibility(next) : visibility();
+    shownNodes = initial.nodes;
+    shownEdges = initial.edges;
+    nodes = new vis.DataSet(next.nodes.map(layoutNode));
+    edges = new vis.DataSet(next.edges.filter(function (e) { return shownEdges.has(e.id); }).map(layoutEdge));
     searchIndex = buildSearchIndex();
     network.setOptions({ physics: physicsOptions(next.physics && next.nodes.length > 0),
                          interaction: { hideEdgesOnDrag: next.nodes.length > 1500 } });
@@ -97,7 +119,7 @@
     });
     network.setData({ nodes: nodes, edges: edges });
     return settled.then(function () {
-      network.setOptions({ physics: false });
+      if (next.physics) network.setOptions({ physics: false });
       readFilters();
       apply();
       network.fit({ animation: false });
@@ -168,15 +190,35 @@
     });
   }
 
-  function apply() {
+  function visibility() {
     const visible = visibleNodeSet();
-    const shownEdges = graph.edges.filter(function (e) {
+    const edgesShown = graph.edges.filter(function (e) {
       return edgeAllowed(e) && visible.has(e.from) && visible.has(e.to);
     });
-    dropLoneConcepts(visible, shownEdges);
-    const shown = new Set(shownEdges.map(function (e) { return e.id; }));
-    nodes.update(graph.nodes.map(function (n) { return { id: n.id, hidden: !visible.has(n.id) }; }));
-    edges.update(graph.edges.map(function (e) { return { id: e.id, hidden: !shown.has(e.id) }; }));
+    dropLoneConcepts(visible, edgesShown);
+    return { nodes: visible, edges: new Set(edgesShown.map(function (e) { return e.id; })) };
+  }
+
+  /* Only items whose visibility changes are sent to vis, since on a big graph each costs. Nodes
+     are hidden and shown; edges are added and removed, so vis never handles edges not drawn. */
+  function changes(items, before, after) {
+    const out = [];
+    items.forEach(function (item) {
+      const shown = after.has(item.id);
+      if (shown !== before.has(item.id)) out.push({ id: item.id, hidden: !shown });
+    });
+    return out;
+  }
+
+  function apply() {
+    const next = visibility();
+    nodes.update(changes(graph.nodes, shownNodes, next.nodes));
+    const edgeChanges = changes(graph.edges, shownEdges, next.edges);
+    edges.remove(edgeChanges.filter(function (c) { return c.hidden; }).map(function (c) { return c.id; }));
+    edges.add(graph.edges.filter(function (e) { return next.edges.has(e.id) && !shownEdges.has(e.id); })
+                .map(layoutEdge));
+    shownNodes = next.nodes;
+    shownEdges = next.edges;
     neighbourButton.textContent = state.focus !== null ? "Whole graph" : "Neighbourhood";
     neighbourButton.disabled = inOverview() || (state.focus === null && selected === null);
   }
@@ -518,7 +560,7 @@
     const top = el("ul");
     d.topPages.forEach(function (row) { const li = el("li"); li.appendChild(nodeLink(row[0], row[1])); top.appendChild(li); });
     panel.appendChild(top);
-    panel.appendChild(el("h3", "Linked clusters (" + d.neighbours.length + ")"));
+    panel.appendChild(el("h3", "Linked clusters (" + d.linkedClusters + ")"));
     const near = el("ul");
     d.neighbours.forEach(function (row) {
       const li = el("li");
@@ -592,7 +634,7 @@
     openCluster: openGroup,
     overview: showOverview,
     selected: function () { return selected; },
-    select: function (id) { return select(id, true); },
+    select: function (id) { return isOverview ? goTo(id) : select(id, true); },
     search: search,
     state: function () { return JSON.parse(JSON.stringify(state)); },
     isHidden: function (id) { const n = nodes.get(id); return !n || n.hidden === true; },

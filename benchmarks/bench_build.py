@@ -1,0 +1,132 @@
+"""End to end: `graph.pipeline.build` on generated corpora, with per-stage times and peak memory.
+
+    python benchmarks/bench_build.py [--sizes 1000,10000] [--large] [--profile]
+
+Each build runs in a fresh child process, so its peak RSS (getrusage ru_maxrss) is its own and
+earlier runs leave nothing behind. Stage times come from the pipeline's progress callback: a stage
+starts at its first callback and ends where the next one starts. `--large` adds 100 000 articles
+(not run by default); `--profile` adds one cProfile run per size and stores its top functions.
+Targets from the issues: 10k articles in <= 30 s and <= 1.5 GiB peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import benchlib
+
+LARGE = 100_000
+
+
+class StageClock:
+    """Progress callback that notes when each stage is first (and last) reported."""
+
+    def __init__(self) -> None:
+        self.start_wall, self.start_cpu = time.perf_counter(), time.process_time()
+        self.first: dict[str, tuple[float, float]] = {}
+        self.last: dict[str, tuple[float, float]] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = (time.perf_counter() - self.start_wall, time.process_time() - self.start_cpu)
+        self.first.setdefault(stage, now)
+        self.last[stage] = now
+
+    def stages(self, end: tuple[float, float]) -> dict[str, dict[str, float]]:
+        """Wall and CPU seconds per stage, in the order stages were first reported."""
+        names = list(self.first)
+        out = {}
+        for i, name in enumerate(names):
+            stop = self.first[names[i + 1]] if i + 1 < len(names) else end
+            out[name] = {"wall_s": round(stop[0] - self.first[name][0], 2),
+                         "cpu_s": round(stop[1] - self.first[name][1], 2)}
+        if "read" in self.first:  # before the first callback: walking the folder and reading every file
+            out = {"discover+read_bytes": {"wall_s": round(self.first["read"][0], 2),
+                                           "cpu_s": round(self.first["read"][1], 2)}, **out}
+        return out
+
+
+def child(source: Path, out: Path, profile: bool) -> dict[str, Any]:
+    """One build in this process; the parent reads the JSON it prints."""
+    from graph.pipeline import build
+    from graph.settings import Settings
+
+    settings = Settings.load(source / "linkgraph.toml")
+    clock = StageClock()
+    run = lambda: build(source, out, settings, clock)  # noqa: E731
+    report: dict[str, Any] = {}
+    result = benchlib.profiled(run, limit=25) if profile else (run(), None)
+    end = (time.perf_counter() - clock.start_wall, time.process_time() - clock.start_cpu)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report.update({
+        "wall_s": round(end[0], 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_MiB": round(usage.ru_maxrss / 1024, 1), "stages": clock.stages(end),
+        "result": {k: v for k, v in vars(result[0]).items() if isinstance(v, int | float)},
+        "output_MB": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6, 1),
+    })
+    if result[1] is not None:
+        report["profile"] = result[1]
+    return report
+
+
+def run_child(source: Path, profile: bool) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    command = [sys.executable, __file__, "--child", str(source), str(tmp / "out")] + (["--profile"] if profile else [])
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if done.returncode != 0:
+        raise SystemExit(f"build of {source} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def measure(n: int, seed: int, profile: bool) -> dict[str, Any]:
+    source = benchlib.corpus(n, seed)
+    files, size = benchlib.corpus_bytes(source)
+    load = benchlib.load_average()
+    report = run_child(source, profile=False)
+    report.update({"articles_in": files, "MB_in": round(size / 1e6, 2), "load_average_before": load,
+                   "load_average_after": benchlib.load_average()})
+    report["targets"] = {"wall_s": 30, "peak_rss_MiB": 1536} if n == 10_000 else {}
+    if profile:
+        report["profile"] = run_child(source, profile=True)["profile"]
+    return report
+
+
+def main() -> None:
+    if "--child" in sys.argv:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--child", nargs=2, type=Path, metavar=("SOURCE", "OUT"))
+        parser.add_argument("--profile", action="store_true")
+        args = parser.parse_args()
+        print(json.dumps(child(args.child[0], args.child[1], args.profile)))
+        return
+
+    def extra(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--large", action="store_true", help=f"also build {LARGE} articles (slow)")
+        parser.add_argument("--profile", action="store_true", help="add one cProfile run per size")
+
+    args = benchlib.arguments(__doc__.splitlines()[0], [1000, 10000], extra=extra)
+    sizes = args.sizes + ([LARGE] if args.large and LARGE not in args.sizes else [])
+    runs = {}
+    for n in sizes:
+        benchlib.log(f"build: {n} articles")
+        r = runs[str(n)] = measure(n, args.seed, args.profile)
+        stages = ", ".join(f"{k} {v['cpu_s']}" for k, v in r["stages"].items())
+        benchlib.log(f"  {r['wall_s']} s wall, {r['cpu_s']} s CPU, peak {r['peak_rss_MiB']} MiB; "
+                     f"CPU s by stage: {stages}")
+    benchlib.write_result("build", runs, {
+        "note": "wall and CPU seconds of one build per size in a child process; stages from progress callbacks"})
+
+
+if __name__ == "__main__":
+    main()

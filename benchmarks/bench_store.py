@@ -1,0 +1,174 @@
+"""Graph writing and querying: the model + store stages beside pyoxigraph's own bulk loader, and
+the embedded pyoxigraph store beside a plain rdflib Dataset.
+
+    python benchmarks/bench_store.py [--sizes 1000,10000] [--repeat 3] [--rdflib-up-to 10000]
+
+Part 1, graph writing. Stage: records -> quads (`pipeline._quads`, as the build calls it) and
+`store.create` (bulk_extend into an on-disk store). Floor: `Store.bulk_load` of the same quads,
+serialised to N-Quads bytes beforehand (not timed). Link suggestions are left out of the input (the
+gap finder is benchmarked on its own and is slow); they are a few per cent of the quads.
+
+Part 2, querying. Load the same N-Quads into an on-disk pyoxigraph store and into an
+rdflib Dataset (default graph = union), then run the same five SPARQL queries on each.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import benchlib
+import pyoxigraph as ox
+from rdflib import Dataset
+
+from graph import pipeline, store
+from graph.analyse.content import content_gaps
+from graph.analyse.links import analyse_links
+
+QUERIES = {
+    "orphans": """PREFIX lg: <https://w3id.org/linkgraph/ns#> PREFIX schema: <http://schema.org/>
+        SELECT ?page ?title WHERE { ?page lg:isOrphan true ; schema:name ?title } ORDER BY ?page""",
+    "top_link_score": """PREFIX lg: <https://w3id.org/linkgraph/ns#>
+        SELECT ?page ?score WHERE { ?page lg:linkScore ?score } ORDER BY DESC(?score) ?page LIMIT 20""",
+    "pages_per_topic": """PREFIX schema: <http://schema.org/>
+        SELECT ?c (COUNT(?page) AS ?n) WHERE { ?page a schema:MedicalWebPage ; schema:about ?c }
+        GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 20""",
+    "broken_per_page": """PREFIX lg: <https://w3id.org/linkgraph/ns#>
+        SELECT ?page (COUNT(?l) AS ?n) WHERE { ?page lg:link ?l . ?l lg:status "broken" }
+        GROUP BY ?page ORDER BY DESC(?n) ?page LIMIT 20""",
+    "mentions_without_link": """PREFIX schema: <http://schema.org/> PREFIX lgc: <https://w3id.org/linkgraph/concept/>
+        SELECT ?a (COUNT(?b) AS ?n) WHERE { VALUES ?c { lgc:sciatica lgc:migraine lgc:ibuprofen }
+        ?a schema:mentions ?c . ?b schema:about ?c . FILTER(?a != ?b)
+        FILTER NOT EXISTS { ?a schema:significantLink ?b } } GROUP BY ?a ORDER BY DESC(?n) ?a LIMIT 50""",
+}
+
+
+def inputs(prepared: benchlib.Prepared) -> tuple[Any, ...]:
+    """Everything `pipeline._quads` needs, computed once (not timed)."""
+    from graph.cache import BuildCache
+
+    extracted = pipeline.extract_all(prepared.corpus.articles, prepared.vocab, "bench", BuildCache())
+    links = analyse_links(prepared.corpus.articles, extracted, prepared.vocab.concepts, prepared.site.host,
+                          [prepared.site.url])
+    cgaps = content_gaps(list(extracted.values()), prepared.vocab.concepts, prepared.settings.content_gap_min_articles)
+    return prepared.corpus, extracted, prepared.vocab, prepared.site, links, [], cgaps
+
+
+def fresh(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def write_stage(args: tuple[Any, ...], tmp: Path) -> int:
+    quads = pipeline._quads(*args)
+    db = store.create(fresh(tmp, "stage"), quads)
+    del db
+    return len(quads)
+
+
+def quads_only(args: tuple[Any, ...]) -> list[ox.Quad]:
+    return pipeline._quads(*args)
+
+
+def floor_load(nquads: bytes, tmp: Path) -> None:
+    db = ox.Store(str(fresh(tmp, "floor")))
+    db.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    db.flush()
+    del db
+
+
+def writing(args: tuple[Any, ...], tmp: Path, repeat: int) -> tuple[dict[str, Any], bytes]:
+    quads_t, quads = benchlib.best_of(lambda: quads_only(args), repeat)
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert nquads is not None
+    floor_t, _ = benchlib.best_of(lambda: floor_load(nquads, tmp), repeat)
+    stage_t, count = benchlib.best_of(lambda: write_stage(args, tmp), repeat)
+    create_t, _ = benchlib.best_of(lambda: store.create(fresh(tmp, "create"), quads).flush(), repeat)
+    result = {
+        "quads": count, "nquads_MB": round(len(nquads) / 1e6, 1),
+        "floor_bulk_load": {**floor_t.json(), "quads_per_s": round(count / floor_t.cpu)},
+        "stage": {**stage_t.json(), "quads_per_s": round(count / stage_t.cpu)},
+        "parts": {"model_quads": quads_t.json(), "store_create": create_t.json()},
+        "ratio_vs_floor": benchlib.ratio(floor_t, stage_t),
+        "ratio_vs_floor_wall": round(floor_t.wall / stage_t.wall, 3),
+        "target": ">= 0.7",
+    }
+    return result, nquads
+
+
+def _oxigraph(nquads: bytes, tmp: Path) -> ox.Store:
+    db = ox.Store(str(fresh(tmp, "query")))
+    db.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    return db
+
+
+def _rdflib(nquads: bytes) -> Dataset:
+    ds = Dataset(default_union=True)
+    ds.parse(data=nquads.decode(), format="nquads")
+    return ds
+
+
+def _ox_query(db: ox.Store, q: str) -> int:
+    return len(list(db.query(q, use_default_graph_as_union=True)))  # type: ignore[arg-type]
+
+
+def _rdflib_query(ds: Dataset, q: str) -> int:
+    return len(list(ds.query(q)))
+
+
+def querying(nquads: bytes, tmp: Path, repeat: int, with_rdflib: bool) -> dict[str, Any]:
+    ox_load, db = benchlib.best_of(lambda: _oxigraph(nquads, tmp), repeat)
+    result: dict[str, Any] = {"oxigraph": {"load": ox_load.json(), "queries": {}}}
+    runners: list[tuple[str, Callable[[str], int]]] = [("oxigraph", lambda q: _ox_query(db, q))]
+    if with_rdflib:
+        rd_load, ds = benchlib.best_of(lambda: _rdflib(nquads), 1)
+        result["rdflib"] = {"load": rd_load.json(), "queries": {}}
+        result["rdflib_load_slowdown"] = benchlib.slowdown(ox_load, rd_load)
+        runners.append(("rdflib", lambda q: _rdflib_query(ds, q)))
+    for name, q in QUERIES.items():
+        for engine, run in runners:
+            t, rows = benchlib.best_of(lambda run=run, q=q: run(q), repeat)  # type: ignore[misc]
+            result[engine]["queries"][name] = {**t.json(), "rows": rows}
+        if with_rdflib:
+            ox_t, rd_t = (result[e]["queries"][name] for e in ("oxigraph", "rdflib"))
+            result.setdefault("rdflib_query_slowdown", {})[name] = round(rd_t["cpu_s"] / max(ox_t["cpu_s"], 1e-6), 1)
+    return result
+
+
+def measure(n: int, seed: int, repeat: int, rdflib_up_to: int) -> dict[str, Any]:
+    prepared = benchlib.prepare(benchlib.corpus(n, seed))
+    args = inputs(prepared)
+    load = benchlib.load_average()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    try:
+        write, nquads = writing(args, tmp, repeat)
+        query = querying(nquads, tmp, repeat, n <= rdflib_up_to)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"articles": len(prepared.corpus.articles), "load_average": load, "writing": write, "querying": query,
+            "peak_rss_MiB": benchlib.peak_rss_mib()}
+
+
+def main() -> None:
+    args = benchlib.arguments(__doc__.splitlines()[0], [1000, 10000], extra=lambda p: p.add_argument(
+        "--rdflib-up-to", type=int, default=1000, help="largest size also loaded into rdflib (default %(default)s)"))
+    runs = {}
+    for n in args.sizes:
+        benchlib.log(f"store: {n} articles")
+        r = runs[str(n)] = measure(n, args.seed, args.repeat, args.rdflib_up_to)
+        w = r["writing"]
+        benchlib.log(f"  writing {w['stage']['quads_per_s']} quads/s, floor {w['floor_bulk_load']['quads_per_s']} "
+                     f"quads/s, ratio {w['ratio_vs_floor']}; rdflib load slowdown "
+                     f"{r['querying'].get('rdflib_load_slowdown')}")
+    benchlib.write_result("store", runs, {
+        "floor": "pyoxigraph Store.bulk_load of the same quads pre-serialised as N-Quads",
+        "ratio": "writing: floor CPU s / stage CPU s (target >= 0.7); querying: rdflib CPU s / oxigraph CPU s",
+        "queries": {k: " ".join(v.split()) for k, v in QUERIES.items()}})
+
+
+if __name__ == "__main__":
+    main()
