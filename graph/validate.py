@@ -13,7 +13,6 @@ sh:Info = editorial advice. `linkgraph validate` turns a report into an exit cod
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence

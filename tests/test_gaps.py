@@ -222,6 +222,12 @@ def test_navigation_link_is_no_substitute_for_a_body_link() -> None:
     assert gap.anchor == "herniated disc"
 
 
+def test_a_two_page_site_still_gets_its_suggestion() -> None:
+    a = page("a", "Leg Pain", "Sciatica causes leg pain.")
+    b = page("b", "Sciatica", "Sciatica is nerve pain.")
+    assert [(g.anchor, g.score >= 0.2) for g in gaps(a, b, settings=GapSettings())] == [("Sciatica", True)]
+
+
 def test_a_page_is_never_suggested_to_itself() -> None:
     a = page("a", "Herniated Disc", "A herniated disc bulges. Herniated disc care is simple.")
     assert not gaps(a, FILLER)

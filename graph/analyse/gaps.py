@@ -165,7 +165,8 @@ class PhraseEvidence:
         self.n = len(pages)
         row = {a.url: i for i, a in enumerate(pages)}
         self.by_phrase: dict[Words, list[_Name]] = {}
-        for name in [*(nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread)), *_anchor_names(pages, row)]:
+        titles = (nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread))
+        for name in [*titles, *_anchor_names(pages, row)]:
             if name.words and targets[name.target]:
                 self.by_phrase.setdefault(name.words, []).append(name)
         self.occurs: dict[Words, set[int]] = {}

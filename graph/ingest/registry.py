@@ -2,9 +2,10 @@
 
 A page reader exposes `read(path, text) -> Article` and raises ArticleError for a file it cannot
 use; it may also expose `read_noted(path, text) -> (Article, notes)`, each note a repair worth a
-"repaired" row (a front-matter value ignored, markup flattened). An export reader (CMS dumps holding many articles) exposes
-`read_many(path, text) -> Iterator[Article | Skipped]`, so one bad row is reported and the rest are
-read. `path` is relative to the source root; readers never touch the network.
+"repaired" row (a front-matter value ignored, markup flattened). An export reader (CMS dumps
+holding many articles) exposes `read_many(path, text) -> Iterator[Article | Skipped]`, so one bad
+row is reported and the rest are read. `path` is relative to the source root; readers never
+touch the network.
 
 >>> is_article("notes/Sciatica.MD"), is_article("linkgraph.toml")
 (True, False)

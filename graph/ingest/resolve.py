@@ -27,7 +27,7 @@ class Corpus:
 def assign_urls(articles: Iterable[Article], site: Site) -> tuple[list[Article], list[Skipped]]:
     """Front matter url/canonical first, else the URL pattern; duplicates: first by path wins."""
     kept: dict[str, Article] = {}
-    skipped = []
+    skipped: list[Skipped] = []
     for article in sorted(articles, key=lambda a: a.path):
         article = _with_safe_slug(article, skipped)
         own = site.resolve(article.url, None) if article.url else None
@@ -46,7 +46,8 @@ def _with_safe_slug(article: Article, skipped: list[Skipped]) -> Article:
     slug = safe_slug(article.slug, fallback)
     if slug == article.slug:
         return article
-    skipped.append(Skipped(article.path, "repaired", f"slug {article.slug[:80]!r} is not usable in a URL; used {slug!r}"))
+    reason = f"slug {article.slug[:80]!r} is not usable in a URL; used {slug!r}"
+    skipped.append(Skipped(article.path, "repaired", reason))
     return replace(article, slug=slug)
 
 
