@@ -117,7 +117,7 @@ def build(source: Path | None, config: Path | None, out: Path, settings_pairs: t
 @cli.command()
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "fmt", default="trig", show_default=True,
-              help="trig, nquads, turtle, ntriples or rdfxml (turtle and the others without graphs: the union).")
+              help="trig, nquads, turtle, ntriples, rdfxml or jsonld (those without graphs get the union).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="File to write (default: stdout).")
 def export(out: Path, fmt: str, output: Path | None) -> None:

@@ -47,6 +47,7 @@ FORMATS = (
     Format("turtle", ("ttl",), "text/turtle", ox.RdfFormat.TURTLE, False),
     Format("ntriples", ("nt",), "application/n-triples", ox.RdfFormat.N_TRIPLES, False),
     Format("rdfxml", ("rdf", "xml", "owl"), "application/rdf+xml", ox.RdfFormat.RDF_XML, False),
+    Format("jsonld", ("jsonld", "json"), "application/ld+json", ox.RdfFormat.JSON_LD, False),
 )
 
 
@@ -77,5 +78,20 @@ def dump(store: ox.Store, path: Path, fmt: Format, prefixes: dict[str, str] | No
     if fmt.keeps_graphs:
         store.dump(str(path), **kwargs)  # type: ignore[arg-type]
         return
-    triples = {q.triple for q in store}
-    ox.serialize(sorted(triples, key=str), str(path), **kwargs)  # type: ignore[arg-type]
+    triples = sorted({q.triple for q in store}, key=str)
+    if fmt.name == "jsonld":
+        write_jsonld(triples, path)
+        return
+    ox.serialize(triples, str(path), **kwargs)  # type: ignore[arg-type]
+
+
+def write_jsonld(triples: Iterable[ox.Triple], path: Path) -> None:
+    """Compact JSON-LD with linkgraph's own small context (prefixes only); no context is ever fetched."""
+    from rdflib import Graph
+
+    from graph.iris import PREFIXES
+
+    graph = Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
+    path.write_text(text, encoding="utf-8")

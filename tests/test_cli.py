@@ -232,3 +232,19 @@ def test_explore_writes_a_focused_explorer(sample_build, tmp_path: Path) -> None
     assert target.is_file() and "pages" in out
     code, _, err = run("explore", str(sample_build.out), "--focus", "no such topic at all")
     assert_one_line_error(code, err, 2, "no such topic")
+
+
+def test_export_jsonld_uses_our_inline_context(sample_build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    target = tmp_path / "g.jsonld"
+    code, _, err = run("export", str(sample_build.out), "--format", "jsonld", "-o", str(target))
+    assert code == 0, err
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["@context"]["schema"] == "http://schema.org/"
+    turtle = tmp_path / "g.ttl"
+    run("export", str(sample_build.out), "--format", "turtle", "-o", str(turtle))
+    assert isomorphic(Graph().parse(target, format="json-ld"), Graph().parse(turtle, format="turtle"))

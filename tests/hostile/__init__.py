@@ -1,0 +1,1 @@
+"""Hostile-input tests: query guards, build input, interrupted output, properties and fuzzing."""
