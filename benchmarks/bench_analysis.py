@@ -35,7 +35,7 @@ def edge_list(articles: Sequence[Article]) -> tuple[list[str], list[tuple[str, s
     known = set(urls)
     edges = {(a.url, lk.target) for a in articles for lk in a.links
              if lk.kind in COUNTED and lk.status in REACHES and lk.target in known and lk.target != a.url}
-    return urls, sorted(edges)  # type: ignore[arg-type]
+    return urls, sorted(edges)
 
 
 def floor(urls: list[str], edges: list[tuple[str, str]], start: str) -> int:

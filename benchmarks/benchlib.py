@@ -132,7 +132,7 @@ def _cpu_model() -> str:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -172,7 +172,7 @@ def write_result(name: str, runs: dict[str, Any], extra: dict[str, Any] | None =
 
 
 def arguments(description: str, sizes: Sequence[int], argv: Sequence[str] | None = None,
-              extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+              extra: Callable[[argparse.ArgumentParser], object] | None = None) -> argparse.Namespace:
     """--sizes, --repeat and --seed, shared by every benchmark."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sizes", default=",".join(map(str, sizes)),

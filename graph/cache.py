@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,16 @@ def digest(*parts: str | bytes) -> str:
 
 
 def extraction_key(article: Article, vocabulary: str) -> str:
-    """Everything extraction reads: URL, title, sections and link anchors, plus the vocabulary."""
+    """Everything extraction reads: URL, title, tags, sections and link anchors, plus the vocabulary."""
     anchors = sorted((lk.sentence, lk.anchor) for lk in article.links)
-    payload = json.dumps([article.url, article.title, [asdict(s) for s in article.sections], anchors])
+    sections = [(s.heading, s.level, s.paragraphs) for s in article.sections]
+    payload = json.dumps([article.url, article.title, article.tags, sections, anchors])
     return digest(vocabulary, payload)
+
+
+def _fields(record: object) -> dict[str, Any]:
+    """A dataclass's fields, one level deep (asdict deep-copies everything and costs 10x more)."""
+    return {f: getattr(record, f) for f in record.__dataclass_fields__}  # type: ignore[attr-defined]
 
 
 def _date(value: str | None) -> date | None:
@@ -43,11 +48,13 @@ def _date(value: str | None) -> date | None:
 
 def article_to_json(item: Article | Skipped) -> dict[str, Any]:
     """A JSON-ready dict; dates as ISO strings, enums as their values."""
-    data = asdict(item)
+    data = _fields(item)
     data["_type"] = type(item).__name__
     if isinstance(item, Article):
         for key in ("published", "updated", "reviewed"):
             data[key] = data[key].isoformat() if data[key] else None
+        data["sections"] = [_fields(s) for s in item.sections]
+        data["links"] = [_fields(lk) for lk in item.links]
     return data
 
 
@@ -67,7 +74,7 @@ def article_from_json(data: dict[str, Any]) -> Article | Skipped:
 
 
 def concepts_from_json(data: dict[str, Any]) -> ArticleConcepts:
-    """The ArticleConcepts that `asdict` wrote."""
+    """The ArticleConcepts that `remember_extracted` wrote."""
     return ArticleConcepts(data["url"], tuple(data["about"]), tuple(Mention(**m) for m in data["mentions"]))
 
 
@@ -105,7 +112,8 @@ class BuildCache:
 
     def remember_extracted(self, key: str, found: ArticleConcepts) -> None:
         """Keep an extraction for the next build."""
-        self.new["extracted"][key] = asdict(found)
+        self.new["extracted"][key] = {"url": found.url, "about": found.about,
+                                      "mentions": [_fields(m) for m in found.mentions]}
 
     def save(self, out: Path) -> None:
         """Write this build's entries (only those used, so deleted articles drop out)."""

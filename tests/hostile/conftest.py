@@ -64,7 +64,7 @@ def recorder() -> Iterator[Recorder]:
     """A live recording server on a free port, in a thread; stopped after the test."""
     log: list[str] = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(log))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield Recorder(server, log)
