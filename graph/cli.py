@@ -208,7 +208,8 @@ def queries() -> None:
     from graph.query import list_queries
 
     for nq in list_queries():
-        params = " ".join(f"--param {p.name}=<{p.type}>" for p in nq.params)
+        params = " ".join(f"[--param {p.name}=<{p.type}>]" if getattr(p, "optional", False)
+                          else f"--param {p.name}=<{p.type}>" for p in nq.params)
         click.echo(f"{nq.name}: {nq.title}" + (f"  [{params}]" if params else ""))
         click.echo(f"    {nq.description}")
 

@@ -131,11 +131,17 @@ def _windows_pid_alive(pid: int) -> bool:
 
 
 def leftovers(out: Path) -> list[Path]:
-    """Temporary `.OUT.xxxxxxxx.tmp` and `.OUT.xxxxxxxx.old` folders of OUT (never another OUT's)."""
-    pattern = re.compile(rf"\.{re.escape(out.name)}\.[A-Za-z0-9_]+\.(tmp|old)\Z")
+    """What killed builds of OUT left: `.OUT.xxxxxxxx.tmp`/`.old` folders, set-aside stale locks.
+
+    The random part of a temporary name has no dot, so another OUT's folders never match.
+    """
+    name = re.escape(out.name)
+    folders = re.compile(rf"\.{name}\.[A-Za-z0-9_]+\.(tmp|old)\Z")
+    locks = re.compile(rf"\.{name}\.lock\.\d+\.stale\Z")
     if not out.parent.is_dir():
         return []
-    return sorted(p for p in out.parent.iterdir() if pattern.match(p.name) and p.is_dir())
+    return sorted(p for p in out.parent.iterdir()
+                  if (folders.match(p.name) and p.is_dir()) or (locks.match(p.name) and p.is_file()))
 
 
 def recover(out: Path) -> None:
@@ -148,7 +154,10 @@ def recover(out: Path) -> None:
             os.replace(newest, out)
             found.remove(newest)
     for path in found:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

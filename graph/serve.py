@@ -535,6 +535,27 @@ async def explorer(request: Request) -> Response:
     return FileResponse(page, media_type="text/html")
 
 
+async def summary_page(request: Request) -> Response:
+    """/report.html: the one-page summary the explorer links to."""
+    page = _build(request).folder / "report.html"
+    if not page.is_file():
+        raise HTTPException(404, "this build has no report.html")
+    return FileResponse(page, media_type="text/html")
+
+
+_EXPLORER_DATA = re.compile(r"^(cluster-\d+|pages)\.js$")
+
+
+async def explorer_data(request: Request) -> Response:
+    """/explorer-data/{name}: the explorer's sibling cluster files on big sites, nothing else."""
+    folder = (_build(request).folder / "explorer-data").resolve()
+    name = request.path_params["name"]
+    path = folder / name if _EXPLORER_DATA.match(name) else None
+    if path is None or not path.is_file():
+        raise HTTPException(404, "no such explorer data file")
+    return FileResponse(path, media_type="text/javascript")
+
+
 async def report(request: Request) -> Response:
     """/reports/{name}: a file directly inside OUT/reports, nothing else."""
     folder = (_build(request).folder / "reports").resolve()
@@ -616,6 +637,8 @@ def create_app(
         Route("/queries", named_queries, methods=["GET"]),
         Route("/queries/{name}", named_query, methods=["GET"]),
         Route("/reports/{name}", report, methods=["GET"]),
+        Route("/report.html", summary_page, methods=["GET"]),
+        Route("/explorer-data/{name}", explorer_data, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
     ]
     middleware = [_cors(cors)] if cors else []

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, tfidf, words
-from graph.analyse.links import COUNTED
+from graph.analyse.links import COUNTED, linked_pairs
 from graph.analyse.spots import Paragraph, Spot, first_spot, lead_words, running_text, small_words
 from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relation
 
@@ -70,6 +70,7 @@ class GapSettings:
     per_source: int = 5
     min_score: float = 0.2
     exclude: frozenset[str] = frozenset()
+    skip: frozenset[tuple[str, str]] = frozenset()  # (source, target) pairs already decided on
 
 
 class Spread:
@@ -418,9 +419,11 @@ class GapFinder:
                  concepts: Mapping[str, Concept], relations: Sequence[Relation]) -> None:
         self.pages = list(articles)
         self.urls = [a.url for a in self.pages]
+        self.index = {u: i for i, u in enumerate(self.urls)}
         self.extracted = extracted
         self.concepts = concepts
-        self.targets = [_publishable(a) for a in self.pages]
+        self.targets = [publishable(a) for a in self.pages]
+        self.linked = linked_pairs(self.pages)
         self.paragraphs = [running_text(a) for a in self.pages]
         self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
                          for u, e in extracted.items()}
@@ -430,6 +433,7 @@ class GapFinder:
         self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
         self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
         self.explainer = _Explainer(self, relations)
+        self._scores: sp.csr_matrix | None = None
 
     def topics(self, url: str) -> tuple[str, ...]:
         """The concepts page `url` is about (none when extraction has no record of it)."""
@@ -437,32 +441,67 @@ class GapFinder:
         return found.about if found else ()
 
     def scores(self) -> sp.csr_matrix:
-        """Source x target combined score of every candidate pair (sparse)."""
-        named, direct, related = self.phrases.matrix(), self.concept.direct(), self.concept.via_relations()
-        support = sp.csr_matrix((named + direct + related) > 0, dtype=np.float64)
-        lexical = sp.csr_matrix(self.lexical.multiply(support))
-        return noisy_or([(PHRASE, named), (DIRECT, direct), (RELATED, related), (LEXICAL, lexical)])
+        """Source x target combined score of every candidate pair (sparse; computed once)."""
+        if self._scores is None:
+            named, direct, related = self.phrases.matrix(), self.concept.direct(), self.concept.via_relations()
+            support = sp.csr_matrix((named + direct + related) > 0, dtype=np.float64)
+            lexical = sp.csr_matrix(self.lexical.multiply(support))
+            self._scores = noisy_or([(PHRASE, named), (DIRECT, direct), (RELATED, related), (LEXICAL, lexical)])
+        return self._scores
+
+    def candidates(self) -> set[tuple[str, str]]:
+        """(source, target) of every pair with some evidence, suggestable or not."""
+        coo = self.scores().tocoo()
+        return {(self.urls[i], self.urls[j]) for i, j in zip(coo.row, coo.col, strict=True)}
 
     def suggest(self, settings: GapSettings) -> list[Gap]:
         """The top suggestions per source page, sorted by score desc, then source, then target."""
-        linked = {(a.url, lk.target) for a in self.pages for lk in a.links if lk.kind in COUNTED and lk.target}
-        scores = self.scores()
         gaps: list[Gap] = []
         for i, source in enumerate(self.urls):
-            if source in settings.exclude:
-                continue
-            row = scores.getrow(i)
-            ranked = sorted(((j, round(float(s), 3)) for j, s in zip(row.indices, row.data, strict=True)),
-                            key=lambda t: (-t[1], self.urls[t[0]]))
-            allowed = [(j, s) for j, s in ranked if s >= settings.min_score and self.targets[j] and j != i
-                       and (source, self.urls[j]) not in linked and self.urls[j] not in settings.exclude]
-            gaps.extend(self._explained(i, allowed, settings.per_source))
+            if source not in settings.exclude:
+                gaps.extend(self._explained(self._from(i, settings), settings.per_source))
         return sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
 
-    def _explained(self, i: int, ranked: Sequence[tuple[int, float]], limit: int) -> Iterable[Gap]:
+    def gaps_from(self, url: str, settings: GapSettings) -> list[Gap]:
+        """The suggestions in page `url`, best first (what `suggest` lists for it)."""
+        i = self.index[url]
+        return [] if url in settings.exclude else list(self._explained(self._from(i, settings), settings.per_source))
+
+    def gaps_to(self, url: str, settings: GapSettings) -> list[Gap]:
+        """The best `per_source` pages that should link to page `url`, best first."""
+        j = self.index[url]
+        column = sp.csc_matrix(self.scores()[:, j])
+        ranked = self._ranked(column.indices, column.data)
+        allowed = [(i, j, s) for i, s in ranked if self._allowed(i, j, s, settings)]
+        return list(self._explained(allowed, settings.per_source))
+
+    def explain(self, source: str, target: str) -> Gap | None:
+        """The anchor, sentence and reason for one pair, whatever its score (None: no evidence or no spot)."""
+        i, j = self.index.get(source), self.index.get(target)
+        if i is None or j is None or i == j:
+            return None
+        return self.explainer.gap(i, j, round(float(self.scores()[i, j]), 3))
+
+    def _from(self, i: int, settings: GapSettings) -> list[tuple[int, int, float]]:
+        """Candidate targets of source i that pass the settings, best first."""
+        row = self.scores().getrow(i)
+        return [(i, j, s) for j, s in self._ranked(row.indices, row.data) if self._allowed(i, j, s, settings)]
+
+    def _ranked(self, pages: Sequence[int], values: Sequence[float]) -> list[tuple[int, float]]:
+        """(page, rounded score), best first; ties by URL."""
+        return sorted(((k, round(float(s), 3)) for k, s in zip(pages, values, strict=True)),
+                      key=lambda t: (-t[1], self.urls[t[0]]))
+
+    def _allowed(self, i: int, j: int, score: float, settings: GapSettings) -> bool:
+        """A pair may be suggested: good enough, a fit target, not linked, excluded or decided already."""
+        pair = (self.urls[i], self.urls[j])
+        return (score >= settings.min_score and self.targets[j] and i != j and pair not in self.linked
+                and pair[0] not in settings.exclude and pair[1] not in settings.exclude and pair not in settings.skip)
+
+    def _explained(self, ranked: Iterable[tuple[int, int, float]], limit: int) -> Iterable[Gap]:
         """Explain candidates best first until `limit` have an anchor."""
         kept = 0
-        for j, score in ranked:
+        for i, j, score in ranked:
             if kept >= limit:
                 return
             gap = self.explainer.gap(i, j, score)
@@ -479,6 +518,6 @@ def _label_phrases(labels: Iterable[str]) -> Iterable[Words]:
             yield p
 
 
-def _publishable(article: Article) -> bool:
+def publishable(article: Article) -> bool:
     """Drafts, noindex pages and pages canonicalised elsewhere are never link targets."""
     return not (article.draft or article.noindex or article.canonical not in (None, article.url))

@@ -24,6 +24,7 @@ class LinkAnalysis:
     metrics: dict[str, PageMetrics]
     clusters: dict[str, str]
     start_pages: tuple[str, ...]
+    articulation: frozenset[str] = frozenset()
 
 
 def _counts(link: Link, source: str, urls: set[str]) -> bool:
@@ -41,6 +42,20 @@ def link_graph(articles: Sequence[Article]) -> nx.DiGraph:
                 data = graph.get_edge_data(a.url, link.target)
                 graph.add_edge(a.url, link.target, count=(data["count"] + 1) if data else 1)
     return graph
+
+
+def linked_pairs(articles: Sequence[Article]) -> set[tuple[str, str]]:
+    """(source, target) of every body or related link with a target: pairs a suggestion must not repeat."""
+    return {(a.url, lk.target) for a in articles for lk in a.links if lk.kind in COUNTED and lk.target}
+
+
+def articulation_pages(graph: nx.DiGraph) -> set[str]:
+    """Pages whose removal cuts the undirected link graph in two: the only bridge between parts of the site.
+
+    >>> articulation_pages(nx.DiGraph([("a", "b"), ("b", "c")]))
+    {'b'}
+    """
+    return set(nx.articulation_points(graph.to_undirected(as_view=True)))
 
 
 def link_scores(pagerank: Mapping[str, float]) -> dict[str, float]:
@@ -76,7 +91,7 @@ def analyse_links(articles: Sequence[Article], extracted: Mapping[str, ArticleCo
             depth=depth.get(url), hub=round(hubs.get(url, 0.0), 6), authority=round(auths.get(url, 0.0), 6),
             cluster=cluster_of.get(url, ""), orphan=not ins, dead_end=not outs,
         )
-    return LinkAnalysis(metrics, names, starts)
+    return LinkAnalysis(metrics, names, starts, frozenset(articulation_pages(graph)))
 
 
 def _top(scores: Mapping[str, float]) -> tuple[str, ...]:

@@ -129,7 +129,7 @@ def _json_object(line: str) -> dict[str, Any]:
         raise ArticleError("JSON nests too deeply to be an article record") from None
     if not isinstance(data, dict):
         raise ArticleError(f"line holds a JSON {type(data).__name__}, not an object")
-    return {_column(str(k)): v for k, v in reversed(data.items())}
+    return {_column(markdown.scrub(str(k))): markdown.scrub(v) for k, v in reversed(data.items())}
 
 
 # --- one record -----------------------------------------------------------------------------------

@@ -389,10 +389,14 @@ class _Walker:
     def _link(self, node: LexborNode) -> None:
         if self.buf is None:
             self.buf = TextBuffer()
-        start = self.buf.size
+        buf, start = self.buf, self.buf.size
         self._content(node)
-        anchor, offset = self.buf.since(start)
-        self.pending.append((_href(node), anchor or _anchor(node), offset))
+        if self.buf is buf:
+            anchor, offset = buf.since(start)
+            self.pending.append((_href(node), anchor or _anchor(node), offset))
+        else:  # the link wraps blocks (a card around a <div> or <h2>): its own text is its sentence
+            anchor = _anchor(node)
+            self._record(anchor, [(_href(node), anchor, 0)])
 
     def _heading(self, node: LexborNode, level: int) -> None:
         """h2/h3 (and an h1 that is not the title) start a section; links in them keep the heading."""

@@ -31,6 +31,8 @@ _SPACES = re.compile(r"\s+")
 _HTML_A_OPEN = re.compile(r"""^<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _HTML_A_CLOSE = re.compile(r"^</a\s*>$", re.I)
 _TRUE = frozenset({"true", "yes", "on", "1"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD = MarkdownIt("commonmark").enable("table")
 _HANDLER = YAMLHandler()
 
@@ -128,7 +130,22 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
         return {}, body
     if not isinstance(data, Mapping):
         raise ArticleError(f"front matter is a {type(data).__name__}, not a mapping of fields")
-    return {str(k).lower(): v for k, v in data.items()}, body
+    return {scrub(str(k)).lower(): scrub(v) for k, v in data.items()}, body
+
+
+def scrub(value: Any, depth: int = 2) -> Any:
+    """Text with lone surrogates replaced by U+FFFD, in a value and its items `depth` levels down.
+
+    YAML and JSON escapes such as \\ud800 decode to lone surrogates, which no UTF-8 file or RDF
+    literal can hold: left in, one title would crash the writers. Deeper levels are never read.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if depth and isinstance(value, list | tuple):
+        return [scrub(v, depth - 1) for v in value]
+    if depth and isinstance(value, Mapping):
+        return {scrub(k, 0): scrub(v, depth - 1) for k, v in value.items()}
+    return value
 
 
 def _load_yaml(raw: str) -> Any:
@@ -206,6 +223,8 @@ def _text_problem(key: str, value: Any) -> str | None:
         return None  # a mapping with a name, or a list of names
     if not _is_scalar(value) or isinstance(value, bool):
         return f"is {_kind(value)}, not text"
+    if _CONTROL.search(str(value)):
+        return "holds control characters"
     size = len(str(value))
     return f"is {size} characters long (limit {MAX_CHARS[key]})" if size > MAX_CHARS[key] else None
 

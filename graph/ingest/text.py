@@ -45,12 +45,15 @@ def read(path: str, text: str) -> Article:
     title, body = _split_title(text)
     blocks = _blocks(body)
     cut = _related_start(blocks)
+    sections = _sections(blocks[:cut])
+    if not sections:
+        raise ArticleError(f"{path}: no article text under the title line")
     return Article(
         path=path,
         slug=PurePath(path).stem.lower(),
         title=title,
         format="txt",
-        sections=_sections(blocks[:cut]),
+        sections=sections,
         links=_related_links(blocks[cut + 1 :]),
     )
 

@@ -37,12 +37,19 @@ def normalise(href: str, base: str | None = None) -> str | None:
     'https://example.org/a/c/?q=1'
     >>> normalise("/x/index.html", "https://example.org/y/")
     'https://example.org/x/'
-    >>> normalise("javascript:alert(1)") is None
-    True
+    >>> normalise("javascript:alert(1)") is None, normalise("http://x.example:port/") is None
+    (True, True)
     """
     href = href.strip()
     if not href or href.startswith("#"):
         return None
+    try:
+        return _normalise(href, base)
+    except ValueError:  # a bad port or IPv6 host, or a lone surrogate: not a link anyone can follow
+        return None
+
+
+def _normalise(href: str, base: str | None) -> str | None:
     scheme = urlsplit(href).scheme.lower()
     if scheme in NOT_LINKS or (scheme and scheme not in DEFAULT_PORTS and not base):
         return None
@@ -55,6 +62,8 @@ def normalise(href: str, base: str | None = None) -> str | None:
 
 def _netloc(parts: SplitResult) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
     port = parts.port if parts.port is not None else None
     if port is not None and str(port) != DEFAULT_PORTS.get(parts.scheme.lower()):
         return f"{host}:{port}"
@@ -65,10 +74,9 @@ def _path(path: str) -> str:
     path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
     norm = posixpath.normpath(path or "/")
     norm = "/" + norm.lstrip("/") if norm != "." else "/"
-    base = posixpath.basename(norm)
-    if base.lower() in INDEX_FILES:
+    while posixpath.basename(norm).lower() in INDEX_FILES:  # /a/index.html/index.html is /a/
         norm = posixpath.dirname(norm)
-    elif "." in base:
+    if "." in posixpath.basename(norm):
         return norm
     return norm.rstrip("/") + "/"
 

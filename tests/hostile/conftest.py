@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def _handler(log: list[str]) -> type[http.server.BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _record
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             """Quiet: the list above is the log."""
 
     return Handler
@@ -74,7 +74,7 @@ def recorder() -> Iterator[Recorder]:
         thread.join(5)
 
 
-def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+def write_files(folder: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write {relative path: text or bytes} under `folder` and return it."""
     for rel, content in files.items():
         path = folder / rel
