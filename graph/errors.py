@@ -37,6 +37,12 @@ class QuerySyntaxError(UsageError):
     """The SPARQL text does not parse."""
 
 
+class QueryTooLarge(UsageError):
+    """The query text is longer than the guard will parse (the guard's parse is not interruptible)."""
+
+    http_status = 413
+
+
 class QueryRefused(LinkgraphError):
     """The query would write, fetch remote data or leave the local dataset."""
 

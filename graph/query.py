@@ -26,7 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.errors import LinkgraphError, QueryRefused, QuerySyntaxError, UsageError
+from graph.errors import LinkgraphError, QueryRefused, QuerySyntaxError, QueryTooLarge, UsageError
 from graph.workers import Job, QueryForm, QueryResult, Term, WorkerPool
 
 __all__ = [
@@ -54,7 +54,6 @@ PARAM_TYPES = ("iri", "literal", "concept", "date")
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _VOLATILE = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID"})
 _ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")  # SPARQL codepoint escapes
-_REMEMBERED_TEXT = 32 * 1024
 _PARSE_LOCK = threading.Lock()  # rdflib's pyparsing grammar is shared, mutable state
 
 
@@ -84,13 +83,18 @@ def check_query(text: str, local_graphs: Collection[str] = frozenset()) -> Query
     return _inspect(text, local_graphs).form
 
 
+#: Longest query text the guard parses. rdflib's parse runs before the timeout can apply and cannot be
+#: interrupted (pathological queries cost ~0.2 ms a character), so longer texts are refused up front.
+MAX_QUERY_CHARS = 16_000
+
+
 def _inspect(text: str, local_graphs: Collection[str]) -> _Checked:
     """The guard, remembered per (text, graphs): parsing a long query takes rdflib ~50 ms.
 
-    Only texts up to 32 KB are remembered, so 512 remembered queries stay a few MB.
+    Texts are at most MAX_QUERY_CHARS long, so 512 remembered queries stay a few MB.
     """
-    if len(text) > _REMEMBERED_TEXT:
-        return _inspect_cached.__wrapped__(text, frozenset(local_graphs))
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
     return _inspect_cached(text, frozenset(local_graphs))
 
 

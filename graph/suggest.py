@@ -127,9 +127,10 @@ def load_built_articles(out: Path) -> list[Article]:
         raise UsageError(f"{out} has no {PARSED.as_posix()}: build it again with `linkgraph build`") from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {path}: {exc.__class__.__name__}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path} was written by another linkgraph version: build again")
-    records = (article_from_json(dict(item)) for items in data.values() for item in items)
+    try:
+        records = [article_from_json(dict(item)) for items in data.values() for item in items]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise UsageError(f"{path} was written by another linkgraph version: build again") from None
     return [r for r in records if isinstance(r, Article)]
 
 
@@ -158,7 +159,8 @@ def format_suggestions(found: DraftSuggestions, fmt: str) -> str:
 
 
 def _json(found: DraftSuggestions) -> dict[str, Any]:
-    rows = found.rows()
+    """The suggestions as JSON data; scores as numbers."""
+    rows: list[dict[str, Any]] = [{**r, "score": float(r["score"])} for r in found.rows()]
     return {"url": found.url, "title": found.title, "about": list(found.about), "replaces": found.replaces or None,
             "links_out": [r for r in rows if r["direction"] == "out"],
             "links_in": [r for r in rows if r["direction"] == "in"]}

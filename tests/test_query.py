@@ -156,10 +156,15 @@ def test_service_is_refused_wherever_it_hides(text: str) -> None:
 
 
 def test_long_queries_are_guarded_too() -> None:
-    padding = "# " + "x" * 40_000 + "\n"
+    from graph.errors import QueryTooLarge
+    from graph.query import MAX_QUERY_CHARS
+
+    padding = "# " + "x" * (MAX_QUERY_CHARS - 200) + "\n"
     with pytest.raises(QueryRefused, match="SERVICE"):
         check_query(padding + "SELECT * WHERE { SERVICE <http://evil.example/> { ?s ?p ?o } }")
     assert check_query(padding + "ASK {}") is QueryForm.ASK
+    with pytest.raises(QueryTooLarge):
+        check_query("# " + "x" * MAX_QUERY_CHARS + "\nASK {}")
 
 
 def test_unicode_escapes_cannot_hide_a_service_in_a_fake_long_string() -> None:

@@ -106,7 +106,7 @@ def test_formats(built: tuple[Path, Settings], tmp_path: Path) -> None:
     assert rows[-1]["page_title"] == "Stretching For Back Pain"
     data = json.loads(format_suggestions(found, "json"))
     assert data["url"] == found.url and data["replaces"] is None
-    assert [r["source_url"] for r in data["links_in"]] == [g.source for g in found.links_in]
+    assert [(r["source_url"], r["score"]) for r in data["links_in"]] == [(g.source, g.score) for g in found.links_in]
     table = format_suggestions(found, "table")
     assert "Link to this draft from:" in table and 'anchor "piriformis syndrome"' in table
     with pytest.raises(UsageError, match="unknown format"):
@@ -148,3 +148,14 @@ def test_the_build_remembers_its_source_folder(built: tuple[Path, Settings], tmp
     assert build_source(tmp_path) is None
     (tmp_path / "build.json").write_text("[1]", encoding="utf-8")
     assert build_source(tmp_path) is None
+
+
+def test_a_cache_from_another_version_is_a_usage_error(built: tuple[Path, Settings], tmp_path: Path) -> None:
+    out, settings = built
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    for text in ('{"k": [{"_type": "Article", "path": "a.md"}]}', "[1, 2]", "{not json"):
+        (copy / "cache" / "parsed.json").write_text(text, encoding="utf-8")
+        with pytest.raises(UsageError, match=r"parsed\.json"):
+            suggest_for_draft(draft(tmp_path), copy, settings)
+

@@ -169,7 +169,8 @@ def _anchor(d: Decision, anchors: dict[Pair, str], explain: Callable[[str, str],
 
 def decide(finder: GapFinder, settings: GapSettings, decisions: Sequence[Decision]) -> DecisionResult:
     """Suggestions with the decisions applied: decided pairs free their slot for the next candidate."""
-    matched = match_ids(decisions, finder.candidates() | finder.linked)
+    by_id_only = any(d.pair is None for d in decisions)
+    matched = match_ids(decisions, finder.candidates() | finder.linked) if by_id_only else list(decisions)
     decided = frozenset(d.pair for d in matched if d.pair)
     gaps = finder.suggest(replace(settings, skip=settings.skip | decided))
     return apply_decisions(gaps, matched, finder.linked, finder.explain, finder.index)

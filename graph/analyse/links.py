@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from graph import iris
 from graph.records import Article, ArticleConcepts, Concept, Link, LinkKind, LinkStatus, PageMetrics
@@ -100,14 +101,27 @@ def _top(scores: Mapping[str, float]) -> tuple[str, ...]:
     return (min(scores, key=lambda u: (-scores[u], u)),)
 
 
-def _hits(graph: nx.DiGraph) -> tuple[dict[str, float], dict[str, float]]:
+def _hits(graph: nx.DiGraph, iterations: int = 200, tol: float = 1e-10) -> tuple[dict[str, float], dict[str, float]]:
+    """HITS hub and authority scores by power iteration from a uniform start: the same on every run.
+
+    networkx's `hits` uses ARPACK, which starts from a random vector, so scores changed between
+    identical builds whenever the top singular value is repeated (small or disconnected sites).
+    """
     if graph.number_of_edges() == 0:
         return {}, {}
-    try:
-        hubs, auths = nx.hits(graph, max_iter=500, normalized=True)
-        return dict(hubs), dict(auths)
-    except nx.PowerIterationFailedConvergence:
-        return {}, {}
+    nodes = list(graph)
+    adjacency = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=None, format="csr")
+    hubs = np.full(len(nodes), 1.0 / len(nodes))
+    for _ in range(iterations):
+        auths = adjacency.T @ hubs
+        auths /= auths.sum() or 1.0
+        new_hubs = adjacency @ auths
+        new_hubs /= new_hubs.sum() or 1.0
+        done = np.abs(new_hubs - hubs).sum() < tol
+        hubs = new_hubs
+        if done:
+            break
+    return dict(zip(nodes, hubs.tolist(), strict=True)), dict(zip(nodes, auths.tolist(), strict=True))
 
 
 def _nav_and_broken(articles: Sequence[Article]) -> tuple[Counter[str], Counter[str]]:

@@ -365,3 +365,19 @@ def test_guard_errors_are_linkgraph_errors() -> None:
     for text in ["", "   ", "SELECT", "\x00", "INSERT", "{" * 5000, "SERVICE", "FROM <x>"]:
         with pytest.raises(LinkgraphError):
             check_query(text)
+
+
+# ----------------------------------------------------------------------------- the guard's own cost
+
+
+def test_queries_too_long_to_guard_are_refused_before_parsing(small_build: Path) -> None:
+    # rdflib's parse (the guard) cannot be interrupted and costs ~0.2 ms a character on FILTER chains,
+    # so texts over MAX_QUERY_CHARS are refused before any parsing: the check stays bounded.
+    from graph.errors import QueryTooLarge
+    from graph.query import MAX_QUERY_CHARS
+
+    query = "SELECT * WHERE { ?s ?p ?o " + "FILTER(?o = 1) " * 8000 + "}"  # valid, 120 KB
+    assert len(query) > MAX_QUERY_CHARS
+    with pytest.raises(QueryTooLarge) as refused:
+        run_query(small_build / "store", query, timeout=0.5, max_rows=10)
+    assert refused.value.http_status == 413
