@@ -163,8 +163,10 @@ def write_result(name: str, runs: dict[str, Any], extra: dict[str, Any] | None =
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
-    merged = {**old.get("runs", {}), **runs}
-    data = {"benchmark": name, "machine": machine(), **(extra or {}),
+    info = machine()
+    stamped = {n: {**r, "measured": info["date"], "git": info["git"]} for n, r in runs.items()}
+    merged = {**old.get("runs", {}), **stamped}
+    data = {"benchmark": name, "machine": info, **(extra or {}),
             "runs": dict(sorted(merged.items(), key=lambda kv: int(kv[0])))}
     path.write_text(json.dumps(data, indent=2) + "\n")
     print(f"  wrote {path.relative_to(ROOT)}", file=sys.stderr)

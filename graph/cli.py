@@ -249,6 +249,25 @@ def explore(out: Path, focus: str, hops: int, out_file: Path | None) -> None:
     click.echo(f"{target}: {summary.pages} pages, {summary.concepts} concepts around {', '.join(summary.seeds)}")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
+              help="The build to suggest against.")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
+              help="Output format.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Most suggestions listed each way.")
+@setting_option
+def suggest(file: Path, out: Path, config: Path | None, fmt: str, limit: int,
+            settings_pairs: tuple[tuple[str, str], ...]) -> None:
+    """Suggest links for an unpublished article FILE: pages it should link to, and pages that should link to it."""
+    from graph.suggest import build_source, format_suggestions, suggest_for_draft
+
+    settings = load_settings(config, build_source(out), settings_pairs)
+    click.echo(format_suggestions(suggest_for_draft(file, out, settings, limit), fmt), nl=False)
+
+
 @cli.command(name="validate")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--shapes", "shapes", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),

@@ -43,6 +43,9 @@ def print_summary(r: BuildResult) -> None:
         f"[bold]{r.gaps}[/] link suggestions, {r.orphans} orphan pages, {r.broken_links} broken links; "
         f"{r.skipped} files skipped or repaired ({r.seconds:.1f} s)."
     )
+    if r.pending or r.done or r.rejected or r.unknown_decisions:
+        console.print(f"Decisions: {r.pending} accepted links pending, {r.done} done, {r.rejected} rejected"
+                      + (f", {r.unknown_decisions} matching no suggestion" if r.unknown_decisions else "") + ".")
     if r.reused:
         console.print(f"Incremental: {r.reused} unchanged files reused from the previous build.")
     console.print(f"Explorer: {r.out / 'explorer.html'}   Reports: {r.out / 'reports'}")

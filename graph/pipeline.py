@@ -17,8 +17,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph import __version__, model, store
+from graph.analyse.anchors import AnchorIssue, Cannibalised, anchor_issues, cannibalisation
 from graph.analyse.content import content_gaps
+from graph.analyse.decisions import DecisionResult
 from graph.analyse.gaps import GapFinder, GapSettings
+from graph.analyse.inputs import Inputs, apply_inputs, load_inputs
 from graph.analyse.links import LinkAnalysis, analyse_links
 from graph.cache import BuildCache, extraction_key
 from graph.cache import digest as cache_digest
@@ -58,6 +61,10 @@ class BuildResult:
     broken_links: int
     seconds: float
     reused: int = 0
+    pending: int = 0
+    done: int = 0
+    rejected: int = 0
+    unknown_decisions: int = 0
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -155,17 +162,28 @@ class Analysis:
     links: LinkAnalysis
     gaps: list[Gap]
     content_gaps: list[ContentGap]
+    decisions: DecisionResult
+    cannibalised: list[Cannibalised]
+    anchors: list[AnchorIssue]
+
+
+def read_inputs(settings: Settings, site: Site) -> Inputs:
+    """The decisions and traffic files the settings name, relative to the config file."""
+    return load_inputs(settings.config_dir or Path.cwd(), settings.decisions, settings.traffic,
+                       lambda url: site.resolve(url, None))
 
 
 def analyse(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
-            settings: Settings) -> Analysis:
-    """Link metrics, link-gap suggestions and content gaps."""
+            settings: Settings, inputs: Inputs | None = None) -> Analysis:
+    """Link metrics, link-gap suggestions (after the strategist's decisions), content gaps, structure findings."""
     links = analyse_links(corpus.articles, extracted, vocab.concepts, site.host, _start_urls(site, settings))
     excluded = frozenset(filter(None, (site.resolve(u, None) for u in settings.exclude_pages)))
     gap_settings = GapSettings(settings.gaps_per_source, settings.gap_min_score, excluded)
-    gaps = GapFinder(corpus.articles, extracted, vocab.concepts, vocab.relations).suggest(gap_settings)
+    finder = GapFinder(corpus.articles, extracted, vocab.concepts, vocab.relations)
+    decided = apply_inputs(finder, gap_settings, inputs if inputs is not None else read_inputs(settings, site))
     cgaps = content_gaps(list(extracted.values()), vocab.concepts, settings.content_gap_min_articles)
-    return Analysis(links, gaps, cgaps)
+    return Analysis(links, decided.gaps, cgaps, decided, cannibalisation(corpus.articles, extracted, vocab.concepts),
+                    anchor_issues(corpus.articles))
 
 
 def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _quiet,
@@ -185,6 +203,8 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
     started = datetime.now(UTC).replace(microsecond=0)
     site = Site(settings.site_url, settings.url_pattern)
     digest = hashlib.sha256(f"{__version__}\0{settings!r}".encode())
+    inputs = read_inputs(settings, site)  # before the long stages, so a bad decisions file fails at once
+    digest.update(inputs.fingerprint.encode())
     cache = BuildCache(out if incremental else None)
     raw, skipped = read_articles(source, settings, digest, progress, cache)
     if not raw:
@@ -196,13 +216,14 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
     digest.update(fingerprint.encode())
     extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress, worker_count(settings.workers))
     progress("analyse", 0, 1)
-    result = analyse(corpus, extracted, vocab, site, settings)
+    result = analyse(corpus, extracted, vocab, site, settings, inputs)
     progress("write", 0, 1)
     quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps)
     quads.extend(model.build_quads(site.host, str(source), __version__, started,
                                    datetime.now(UTC).replace(microsecond=0)))
     _write(tmp, quads, ReportData(corpus.articles, extracted, result.links, result.gaps, result.content_gaps,
-                                  skipped, {c: v.label for c, v in vocab.concepts.items()}))
+                                  skipped, {c: v.label for c, v in vocab.concepts.items()},
+                                  result.decisions.pending, result.cannibalised, result.anchors))
     view = ExplorerView(site.url, corpus.articles, result.links.metrics, vocab.concepts, list(extracted.values()),
                         result.gaps, clusters=result.links.clusters)
     write_explorer(tmp / "explorer.html", view)
@@ -211,10 +232,10 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
     cache.save(tmp)
     build_id = digest.hexdigest()[:16]
     _write_manifest(tmp, build_id, source, started)
-    m = result.links.metrics.values()
+    m, d = result.links.metrics.values(), result.decisions
     return BuildResult(out, build_id, len(corpus.articles), len(skipped), sum(len(a.links) for a in corpus.articles),
                        len(vocab.concepts), len(result.gaps), sum(x.orphan for x in m), sum(x.broken_links for x in m),
-                       0.0, cache.hits)
+                       0.0, cache.hits, len(d.pending), d.done, d.rejected, len(d.unknown))
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,

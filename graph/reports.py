@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.analyse.anchors import AnchorIssue, Cannibalised
+from graph.analyse.decisions import PendingLink, gap_id
 from graph.analyse.links import LinkAnalysis
 from graph.records import Article, ArticleConcepts, ContentGap, Gap, LinkStatus, Skipped
 
@@ -23,13 +25,16 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "pages.csv": ("url", "title", "inlinks", "inlinks_total", "nav_inlinks", "outlinks", "outlinks_total",
                   "broken_links", "link_score", "pagerank", "depth", "hub", "authority", "cluster", "orphan",
-                  "dead_end", "about", "draft", "noindex", "canonical_elsewhere", "format", "path"),
+                  "dead_end", "about", "draft", "noindex", "canonical_elsewhere", "format", "path", "articulation"),
     "links.csv": ("source_url", "target_url", "anchor_text", "section", "kind", "sentence", "recovered", "status"),
     "broken-links.csv": ("source_url", "target_url", "anchor_text"),
     "outside-links.csv": ("source_url", "target_url", "anchor_text"),
     "orphans.csv": ("url", "title"),
-    "gaps.csv": ("source_url", "target_url", "anchor_text", "sentence", "section", "score", "reason"),
+    "gaps.csv": ("source_url", "target_url", "anchor_text", "sentence", "section", "score", "reason", "id"),
+    "accepted-pending.csv": ("source_url", "target_url", "anchor_text", "id"),
     "content-gaps.csv": ("concept", "label", "type", "mentions", "articles"),
+    "cannibalisation.csv": ("concept", "label", "pages"),
+    "anchors.csv": ("anchor_text", "targets", "count", "issue"),
     "skipped.csv": ("path", "action", "reason"),
     "validation.csv": ("focus_node", "rule", "message", "severity"),
 }
@@ -66,6 +71,9 @@ class ReportData:
     content_gaps: Sequence[ContentGap]
     skipped: Sequence[Skipped]
     concept_labels: Mapping[str, str]
+    pending: Sequence[PendingLink] = ()
+    cannibalised: Sequence[Cannibalised] = ()
+    anchors: Sequence[AnchorIssue] = ()
 
 
 def write_reports(folder: Path, data: ReportData) -> None:
@@ -78,10 +86,13 @@ def write_reports(folder: Path, data: ReportData) -> None:
     by_url = {a.url: a for a in data.articles}
     orphans = sorted(u for u, m in data.links.metrics.items() if m.orphan)
     write_csv(folder, "orphans.csv", ((u, by_url[u].title) for u in orphans))
-    write_csv(folder, "gaps.csv", ((g.source, g.target, g.anchor, g.sentence, g.section, f"{g.score:.3f}", g.reason)
-                                   for g in data.gaps))
+    write_csv(folder, "gaps.csv", ((g.source, g.target, g.anchor, g.sentence, g.section, f"{g.score:.3f}", g.reason,
+                                    gap_id(g.source, g.target)) for g in data.gaps))
+    write_csv(folder, "accepted-pending.csv", ((p.source, p.target, p.anchor, p.id) for p in data.pending))
     write_csv(folder, "content-gaps.csv", ((c.concept, c.label, c.type, c.mentions, "|".join(c.articles))
                                            for c in data.content_gaps))
+    write_csv(folder, "cannibalisation.csv", ((c.concept, c.label, "|".join(c.pages)) for c in data.cannibalised))
+    write_csv(folder, "anchors.csv", ((a.anchor, "|".join(a.targets), a.count, a.issue) for a in data.anchors))
     write_csv(folder, "skipped.csv", ((s.path, s.action, s.reason) for s in sorted(data.skipped, key=_skip_key)))
 
 
@@ -99,7 +110,8 @@ def _pages(data: ReportData) -> list[list[object]]:
                      m.broken_links, f"{m.link_score:.2f}", f"{m.pagerank:.6f}", "" if m.depth is None else m.depth,
                      f"{m.hub:.6f}", f"{m.authority:.6f}", data.links.clusters.get(m.cluster, ""), _bool(m.orphan),
                      _bool(m.dead_end), about, _bool(a.draft), _bool(a.noindex),
-                     _bool(a.canonical not in (None, a.url)), a.format, a.path])
+                     _bool(a.canonical not in (None, a.url)), a.format, a.path,
+                     _bool(a.url in data.links.articulation)])
     return sorted(rows, key=lambda r: (-float(str(r[8])), str(r[0])))
 
 

@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("exclude_pages", list, [], "URLs never suggested as link source or target."),
     Setting("content_gap_min_articles", int, 2,
             "A concept no page is about is a content gap once this many articles mention it."),
+    Setting("decisions", str, "",
+            "CSV of decisions on link suggestions (id,decision,note), relative to the config file: rejected "
+            "ones never return, accepted ones wait in accepted-pending.csv until linked."),
+    Setting("traffic", str, "",
+            "CSV of page traffic (e.g. a Search Console export: page, clicks), relative to the config file; "
+            "suggestions in busier pages rank higher."),
     Setting("query_timeout", float, 10.0,
             "Seconds a SPARQL query may run before it is stopped (exit 3 / HTTP 503)."),
     Setting("max_rows", int, 10_000, "Most result rows returned by a query; more are cut and flagged."),
@@ -83,6 +89,8 @@ class Settings:
     gap_min_score: float = _BY_NAME["gap_min_score"].default
     exclude_pages: list[str] = field(default_factory=list)
     content_gap_min_articles: int = _BY_NAME["content_gap_min_articles"].default
+    decisions: str = _BY_NAME["decisions"].default
+    traffic: str = _BY_NAME["traffic"].default
     query_timeout: float = _BY_NAME["query_timeout"].default
     max_rows: int = _BY_NAME["max_rows"].default
     host: str = _BY_NAME["host"].default
