@@ -104,3 +104,22 @@ def test_every_gap_has_anchor_in_sentence_and_a_reason(sample_build: BuildResult
     gaps = table(sample_build.out, "gaps.csv")
     assert len(gaps) >= 20
     assert all(g["anchor_text"] and g["anchor_text"] in g["sentence"] and g["reason"] for g in gaps)
+
+
+def test_depths_match_a_breadth_first_walk_of_links_csv(sample_build: BuildResult, pages: dict) -> None:  # type: ignore[type-arg]
+    """Depth = fewest body/related clicks from the start page, recomputed here from links.csv alone."""
+    edges: dict[str, set[str]] = {}
+    for r in table(sample_build.out, "links.csv"):
+        if r["kind"] in ("body", "related") and r["status"] in ("ok", "redirect") and r["source_url"] != r["target_url"]:
+            edges.setdefault(slug(r["source_url"]), set()).add(slug(r["target_url"]))
+    depth, frontier = {"welcome": 0}, ["welcome"]
+    while frontier:
+        nxt = []
+        for page in frontier:
+            for target in sorted(edges.get(page, ())):
+                if target not in depth:
+                    depth[target] = depth[page] + 1
+                    nxt.append(target)
+        frontier = nxt
+    assert {s: r["depth"] for s, r in pages.items()} == {s: str(depth[s]) if s in depth else "" for s in pages}
+    assert max(depth.values()) >= 2 and len(depth) < len(pages)  # a real walk, with unreachable pages
