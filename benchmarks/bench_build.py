@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,21 +31,15 @@ import psutil
 LARGE = 100_000
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the worker pools)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 class StageClock:
     """Progress callback that notes when each stage is first reported (wall and CPU seconds)."""
 
     def __init__(self) -> None:
-        self.start_wall, self.start_cpu = time.perf_counter(), cpu_seconds()
+        self.start_wall, self.start_cpu = time.perf_counter(), benchlib.cpu_seconds()
         self.first: dict[str, tuple[float, float]] = {}
 
     def now(self) -> tuple[float, float]:
-        return time.perf_counter() - self.start_wall, cpu_seconds() - self.start_cpu
+        return time.perf_counter() - self.start_wall, benchlib.cpu_seconds() - self.start_cpu
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.first:

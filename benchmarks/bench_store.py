@@ -114,7 +114,8 @@ def writing(args: tuple[Any, ...], tmp: Path, repeat: int) -> tuple[dict[str, An
 
 
 def _oxigraph(nquads: bytes, tmp: Path) -> ox.Store:
-    db = ox.Store(str(fresh(tmp, "query")))
+    """A new on-disk store per call: the previous one is still open while the next loads."""
+    db = ox.Store(tempfile.mkdtemp(prefix="query-", dir=tmp))
     db.bulk_load(nquads, ox.RdfFormat.N_QUADS)
     return db
 

@@ -735,6 +735,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="folder to write into")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("N must be at least 1")
     clock = time.perf_counter()
     paths = make_corpus(args.n, args.out, args.seed)
     size = sum(p.stat().st_size for p in paths)
