@@ -111,7 +111,7 @@ def _limit_links(article: Article, limit: int, skipped: list[Skipped]) -> Articl
     return replace(article, links=article.links[:limit])
 
 
-def _vocabulary(settings: Settings) -> tuple[Vocabulary, str]:
+def load_vocabulary(settings: Settings) -> tuple[Vocabulary, str]:
     """The merged vocabulary and a fingerprint of every file it came from."""
     base = settings.config_dir or Path.cwd()
     extra = [base / p for p in settings.vocabulary]
@@ -212,7 +212,7 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
         raise UsageError(f"no articles found in {source} ({len(skipped)} unreadable; looked for {kinds})")
     corpus = resolve(raw, site, settings.redirects)
     skipped += corpus.skipped
-    vocab, fingerprint = _vocabulary(settings)
+    vocab, fingerprint = load_vocabulary(settings)
     digest.update(fingerprint.encode())
     extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress, worker_count(settings.workers))
     progress("analyse", 0, 1)

@@ -28,7 +28,7 @@ from graph.ingest.resolve import assign_urls, resolve
 from graph.ingest.source import decode
 from graph.ingest.urls import Site
 from graph.parallel import worker_count
-from graph.pipeline import _vocabulary, extract_all
+from graph.pipeline import extract_all, load_vocabulary
 from graph.records import Article, Gap, Skipped
 from graph.render.snapshot import load_view
 from graph.reports import safe_cell
@@ -69,7 +69,7 @@ def suggest_for_draft(draft_path: Path, out: Path, settings: Settings, limit: in
     site = Site(settings.site_url, settings.url_pattern)
     draft = _url_given(read_draft(draft_path), site)
     articles, replaced = _with_draft(draft, out, site, settings)
-    vocab, fingerprint = _vocabulary(settings)
+    vocab, fingerprint = load_vocabulary(settings)
     extracted = extract_all(articles, vocab, fingerprint, BuildCache(out), workers=worker_count(settings.workers))
     finder = GapFinder(articles, extracted, vocab.concepts, vocab.relations)
     excluded = frozenset(filter(None, (site.resolve(u, None) for u in settings.exclude_pages)))

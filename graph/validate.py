@@ -17,7 +17,6 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from rdflib.term import Identifier, Node
 from graph import store
 from graph.errors import InputError
 from graph.iris import PREFIXES, XSD
+from graph.shipped import data_dir
 
 #: Severities from most to least serious, as SHACL names them.
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -74,11 +74,8 @@ def exit_code(report: ValidationReport, strict: bool = False) -> int:
 
 
 def shipped_shapes_dir() -> Path:
-    """Installed: `graph/shapes` inside the package; in a source checkout: `data/shapes`."""
-    packaged = Path(str(resources.files("graph"))) / "shapes"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[1] / "data" / "shapes"
+    """The shapes folder that ships with linkgraph (data/shapes)."""
+    return data_dir("shapes")
 
 
 def shipped_shapes() -> list[Path]:

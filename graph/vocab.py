@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,6 +16,7 @@ import pyoxigraph as ox
 from graph.errors import InputError
 from graph.iris import LG, RDF, SCHEMA, SKOS
 from graph.records import Concept, ConceptType, Relation
+from graph.shipped import data_dir
 
 #: Clinical relations analysis uses, in schema.org's direction.
 RELATIONS = (
@@ -46,17 +46,9 @@ class Vocabulary:
         return [r for r in self.relations if r.predicate.endswith(predicate_local)]
 
 
-def shipped_dir() -> Path:
-    """Installed: `graph/vocabulary` inside the package; in a source checkout: `data/vocabulary`."""
-    packaged = Path(str(resources.files("graph"))) / "vocabulary"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[1] / "data" / "vocabulary"
-
-
 def shipped_files() -> list[Path]:
     """The vocabulary files installed with the package."""
-    return sorted(shipped_dir().glob("*.ttl"))
+    return sorted(data_dir("vocabulary").glob("*.ttl"))
 
 
 def parse_file(path: Path) -> list[ox.Triple]:
