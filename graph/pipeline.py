@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,8 +259,3 @@ def _write_manifest(tmp: Path, build_id: str, source: Path, started: datetime) -
     manifest = {"build_id": build_id, "linkgraph_version": __version__, "source": str(source),
                 "started": started.isoformat()}
     (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-
-
-def iter_stages() -> Iterator[str]:
-    """Stage names in order, as reported to progress callbacks."""
-    yield from ("read", "extract", "analyse", "write")
