@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,17 +220,7 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
     progress("analyse", 0, 1)
     result = analyse(corpus, extracted, vocab, site, settings, inputs)
     progress("write", 0, 1)
-    quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps)
-    quads.extend(model.build_quads(site.host, str(source), __version__, started,
-                                   datetime.now(UTC).replace(microsecond=0)))
-    _write(tmp, quads, ReportData(corpus.articles, extracted, result.links, result.gaps, result.content_gaps,
-                                  skipped, {c: v.label for c, v in vocab.concepts.items()},
-                                  result.decisions.pending, result.cannibalised, result.anchors))
-    view = ExplorerView(site.url, corpus.articles, result.links.metrics, vocab.concepts, list(extracted.values()),
-                        result.gaps, clusters=result.links.clusters)
-    write_explorer(tmp / "explorer.html", view)
-    write_report(tmp / "report.html", ReportView(view, result.content_gaps, skipped, built=started.isoformat()))
-    write_view_snapshot(tmp, view)
+    _write_outputs(tmp, source, started, corpus, extracted, vocab, site, result, skipped)
     cache.save(tmp)
     build_id = digest.hexdigest()[:16]
     _write_manifest(tmp, build_id, source, started)
@@ -238,21 +230,57 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
                        0.0, cache.hits, len(d.pending), d.done, d.rejected, len(d.unknown))
 
 
+def _write_outputs(tmp: Path, source: Path, started: datetime, corpus: Corpus, extracted: dict[str, ArticleConcepts],
+                   vocab: Vocabulary, site: Site, result: Analysis, skipped: list[Skipped]) -> None:
+    """The store, graph.trig, reports, validation, explorer and report; the quads stream into the store."""
+    quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps,
+                   build=(str(source), started))
+    with _trig_in_background(tmp, quads) as db:
+        write_reports(tmp / "reports", ReportData(
+            corpus.articles, extracted, result.links, result.gaps, result.content_gaps, skipped,
+            {c: v.label for c, v in vocab.concepts.items()}, result.decisions.pending, result.cannibalised,
+            result.anchors))
+        write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
+        _write_views(tmp, corpus, extracted, vocab, site, result, skipped, started)
+
+
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
-           links: LinkAnalysis, gaps: Sequence[Gap], cgaps: Sequence[ContentGap]) -> list[ox.Quad]:
-    quads = model.vocabulary_quads(vocab, site.host)
+           links: LinkAnalysis, gaps: Sequence[Gap], cgaps: Sequence[ContentGap],
+           build: tuple[str, datetime] | None = None) -> Iterator[ox.Quad]:
+    """Every quad of the build, one article at a time: the store loads them without a list of millions."""
+    yield from model.vocabulary_quads(vocab, site.host)
     for a in corpus.articles:
-        quads.extend(model.article_quads(a, extracted[a.url]))
-    quads.extend(model.analysis_quads(site.host, links.metrics.values(), gaps, cgaps, links.clusters))
-    return quads
+        yield from model.article_quads(a, extracted[a.url])
+    yield from model.analysis_quads(site.host, links.metrics.values(), gaps, cgaps, links.clusters)
+    if build:
+        ended = datetime.now(UTC).replace(microsecond=0)
+        yield from model.build_quads(site.host, build[0], __version__, build[1], ended)
 
 
-def _write(tmp: Path, quads: list[ox.Quad], reports: ReportData) -> None:
+@contextmanager
+def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Store]:
+    """Load the store, then dump graph.trig on a thread while the caller writes the reports.
+
+    pyoxigraph releases the GIL while it serialises, so the dump runs on the second core.
+    """
     db = store.create(tmp / store.STORE_DIR, quads)
-    store.dump(db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
-    write_reports(tmp / "reports", reports)
-    write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
+    with ThreadPoolExecutor(1, thread_name_prefix="trig") as pool:
+        dumped = pool.submit(store.dump, db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
+        try:
+            yield db
+        finally:
+            dumped.result()
     del db
+
+
+def _write_views(tmp: Path, corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
+                 result: Analysis, skipped: list[Skipped], started: datetime) -> None:
+    """explorer.html, report.html and the view snapshot `suggest` and `explore` read."""
+    view = ExplorerView(site.url, corpus.articles, result.links.metrics, vocab.concepts, list(extracted.values()),
+                        result.gaps, clusters=result.links.clusters)
+    write_explorer(tmp / "explorer.html", view)
+    write_report(tmp / "report.html", ReportView(view, result.content_gaps, skipped, built=started.isoformat()))
+    write_view_snapshot(tmp, view)
 
 
 def _write_manifest(tmp: Path, build_id: str, source: Path, started: datetime) -> None:
