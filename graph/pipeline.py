@@ -220,7 +220,8 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
     progress("analyse", 0, 1)
     result = analyse(corpus, extracted, vocab, site, settings, inputs)
     progress("write", 0, 1)
-    _write_outputs(tmp, source, started, corpus, extracted, vocab, site, result, skipped)
+    built = Built(source, started, site, corpus, vocab, extracted, result, skipped)
+    _write_outputs(tmp, built, settings.load_batch)
     cache.save(tmp)
     build_id = digest.hexdigest()[:16]
     _write_manifest(tmp, build_id, source, started)
@@ -230,18 +231,37 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
                        0.0, cache.hits, len(d.pending), d.done, d.rejected, len(d.unknown))
 
 
-def _write_outputs(tmp: Path, source: Path, started: datetime, corpus: Corpus, extracted: dict[str, ArticleConcepts],
-                   vocab: Vocabulary, site: Site, result: Analysis, skipped: list[Skipped]) -> None:
+@dataclass(frozen=True)
+class Built:
+    """Everything the stages produced, handed to the writers."""
+
+    source: Path
+    started: datetime
+    site: Site
+    corpus: Corpus
+    vocab: Vocabulary
+    extracted: dict[str, ArticleConcepts]
+    analysis: Analysis
+    skipped: list[Skipped]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        r = self.analysis
+        return _quads(self.corpus, self.extracted, self.vocab, self.site, r.links, r.gaps, r.content_gaps,
+                      build=(str(self.source), self.started))
+
+    def report_data(self) -> ReportData:
+        r = self.analysis
+        labels = {c: v.label for c, v in self.vocab.concepts.items()}
+        return ReportData(self.corpus.articles, self.extracted, r.links, r.gaps, r.content_gaps, self.skipped,
+                          labels, r.decisions.pending, r.cannibalised, r.anchors)
+
+
+def _write_outputs(tmp: Path, built: Built, batch: int) -> None:
     """The store, graph.trig, reports, validation, explorer and report; the quads stream into the store."""
-    quads = _quads(corpus, extracted, vocab, site, result.links, result.gaps, result.content_gaps,
-                   build=(str(source), started))
-    with _trig_in_background(tmp, quads) as db:
-        write_reports(tmp / "reports", ReportData(
-            corpus.articles, extracted, result.links, result.gaps, result.content_gaps, skipped,
-            {c: v.label for c, v in vocab.concepts.items()}, result.decisions.pending, result.cannibalised,
-            result.anchors))
+    with _trig_in_background(tmp, built.quads(), batch) as db:
+        write_reports(tmp / "reports", built.report_data())
         write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
-        _write_views(tmp, corpus, extracted, vocab, site, result, skipped, started)
+        _write_views(tmp, built)
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
@@ -258,12 +278,12 @@ def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabul
 
 
 @contextmanager
-def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Store]:
+def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad], batch: int) -> Iterator[ox.Store]:
     """Load the store, then dump graph.trig on a thread while the caller writes the reports.
 
     pyoxigraph releases the GIL while it serialises, so the dump runs on the second core.
     """
-    db = store.create(tmp / store.STORE_DIR, quads)
+    db = store.create(tmp / store.STORE_DIR, quads, batch)
     with ThreadPoolExecutor(1, thread_name_prefix="trig") as pool:
         dumped = pool.submit(store.dump, db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
         try:
@@ -273,13 +293,13 @@ def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad]) -> Iterator[ox.Stor
     del db
 
 
-def _write_views(tmp: Path, corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
-                 result: Analysis, skipped: list[Skipped], started: datetime) -> None:
+def _write_views(tmp: Path, built: Built) -> None:
     """explorer.html, report.html and the view snapshot `suggest` and `explore` read."""
-    view = ExplorerView(site.url, corpus.articles, result.links.metrics, vocab.concepts, list(extracted.values()),
-                        result.gaps, clusters=result.links.clusters)
+    r = built.analysis
+    view = ExplorerView(built.site.url, built.corpus.articles, r.links.metrics, built.vocab.concepts,
+                        list(built.extracted.values()), r.gaps, clusters=r.links.clusters)
     write_explorer(tmp / "explorer.html", view)
-    write_report(tmp / "report.html", ReportView(view, result.content_gaps, skipped, built=started.isoformat()))
+    write_report(tmp / "report.html", ReportView(view, r.content_gaps, built.skipped, built=built.started.isoformat()))
     write_view_snapshot(tmp, view)
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +52,16 @@ FORMATS = (
 )
 
 
-def create(path: Path, quads: Iterable[ox.Quad]) -> ox.Store:
-    """A new on-disk store at `path` filled with a bulk load."""
+def create(path: Path, quads: Iterable[ox.Quad], batch: int = 250_000) -> ox.Store:
+    """A new on-disk store at `path` filled by bulk loads of `batch` quads each.
+
+    One bulk load of everything holds every quad in sorted buffers (1.7 GiB for 4.3M quads);
+    batches bound that memory at the price of about a third more CPU.
+    """
     store = ox.Store(str(path))
-    store.bulk_extend(quads)
+    stream = iter(quads)
+    while part := list(itertools.islice(stream, max(batch, 1))):
+        store.bulk_extend(part)
     store.flush()
     return store
 
