@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from graph.errors import ArticleError
-from graph.ingest.markdown import read
+from graph.ingest.markdown import (
+    _MD,
+    _SIMPLE_YAML,
+    _DatesAsText,
+    _FastDatesAsText,
+    _flatten,
+    _inline,
+    read,
+    read_noted,
+)
 from graph.records import LinkKind
 
 ARTICLE = """\
@@ -197,3 +210,78 @@ def test_crlf_and_bom_are_accepted() -> None:
     a = read("w.md", "\ufeff---\r\ntitle: Windows file\r\n---\r\nLine one.\r\n")
     assert a.title == "Windows file"
     assert a.sections[0].paragraphs == ("Line one.",)
+
+
+# --- fast paths: libyaml front matter, skipped inline parses -----------------------------------
+# Each fast path must give exactly what the pure-Python / full-parse path gives.
+
+_WORDS = st.sampled_from(["Knee", "2024-03-02", "2024-02-30", "yes", "on", "null", "~", "12", "0x1F",
+                          "1e5", ".inf", "1:20", "a:b", "what's", "/guides/x/", "(rare)", "é", "中",
+                          "?", "%", "-", "'", "’", "$5", "+3", "x_y", "www.a.example", "#", "!"])
+_SCALAR = st.lists(_WORDS, min_size=1, max_size=4).map(" ".join)
+_VALUE = st.one_of(
+    _SCALAR,
+    _SCALAR.map(lambda s: f'"{s}"'),
+    st.lists(st.one_of(_SCALAR, _SCALAR.map(lambda s: f'"{s}"')), max_size=3).map(
+        lambda items: "[" + ", ".join(items) + "]"),
+    st.lists(_SCALAR, min_size=1, max_size=3).map(lambda items: "".join(f"\n  - {i}" for i in items)),
+)
+_FRONT_MATTER = st.lists(
+    st.tuples(st.sampled_from(["title", "tags", "date", "author", "on", "x-y"]), _VALUE),
+    min_size=1, max_size=5,
+).map(lambda pairs: "\n" + "".join(f"{k}: {v}\n" for k, v in pairs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FRONT_MATTER)
+def test_libyaml_front_matter_builds_what_pure_python_builds(raw: str) -> None:
+    try:
+        expected = ("ok", yaml.load(raw, Loader=_DatesAsText))
+    except yaml.YAMLError:
+        expected = ("error", None)
+    if not _SIMPLE_YAML.fullmatch(raw):
+        return  # outside the subset libyaml is trusted with
+    try:
+        fast = ("ok", yaml.load(raw, Loader=_FastDatesAsText))
+    except yaml.YAMLError:
+        return  # a libyaml failure falls back to the pure-Python path
+    assert fast == expected
+
+
+@pytest.mark.parametrize("raw", ["title: \t\n", "title: !\n", "title: |#x\n", "tags: [a?b]\n",
+                                 "title: a # note\n", "\ufefftitle: a\n", "a: &x 1\nb: *x\n"])
+def test_front_matter_where_libyaml_differs_takes_the_pure_python_path(raw: str) -> None:
+    assert not _SIMPLE_YAML.fullmatch(raw)
+
+
+def test_tab_front_matter_keeps_the_pure_python_verdict() -> None:
+    # libyaml would read this as an empty title; PyYAML refuses it, and so must the reader.
+    with pytest.raises(ArticleError, match="cannot start any token"):
+        read("a.md", "---\ntitle: \t\n---\nKnees ache.\n")
+
+
+def test_libyaml_failure_reports_the_pure_python_reason() -> None:
+    text = "---\ntitle: Knees\nsize: " + "9" * 5000 + "\n---\nKnees ache.\n"
+    with pytest.raises(ArticleError, match="unusable value: Exceeds the limit"):
+        read("a.md", text)
+
+
+def test_simple_front_matter_keeps_dates_as_text() -> None:
+    text = '---\ntitle: "Knees: a guide"\ndate: 2024-02-30\nupdated: 2024-03-02\ntags: [knees, "joints"]\n---\nKnees ache.\n'
+    article, notes = read_noted("a.md", text)
+    assert (article.title, article.published, article.updated) == ("Knees: a guide", None, date(2024, 3, 2))
+    assert article.tags == ("knees", "joints")
+    assert notes == ("front matter 'date' is not a date (YYYY-MM-DD): '2024-02-30'; ignored",)
+
+
+_REFERENCE_MD = MarkdownIt("commonmark").enable("table")
+_INLINE_CHARS = st.sampled_from([*"ab .?-:#+=>@^{}~|\n*_`[]()!<&\\", "  \n", "\t", "\xa0", "\u2003",
+                                 "[x](/y)", "<a href='z'>", "</a>", "&amp;", "# ", "- ", "1. ", "| a |\n|---|\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_INLINE_CHARS, max_size=30).map("".join))
+def test_inline_text_and_links_match_a_stock_markdown_it_parse(body: str) -> None:
+    ours = [_inline(t) for t in _MD.parse(body) if t.type == "inline"]
+    stock = [_flatten(t.children or []) for t in _REFERENCE_MD.parse(body) if t.type == "inline"]
+    assert ours == stock

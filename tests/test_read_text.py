@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph.errors import ArticleError
 from graph.ingest.registry import reader_for
-from graph.ingest.text import TitleIndex, normalise_title, read, recover_links
+from graph.ingest.sentences import _BOUNDARY, clean
+from graph.ingest.text import TitleIndex, _control_share, normalise_title, read, recover_links
 from graph.records import Article, LinkKind, Section
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "muscle-spasm-in-back.txt"
@@ -298,3 +302,23 @@ def test_seed_possible_tenth_anchor(seed: Article) -> None:
     links = TitleIndex(_seed_titles(SEED_MAYBE)).find(seed)
     assert (links[0].anchor, links[0].section) == SEED_MAYBE[1:]
     assert len(links) == len(SEED_ANCHORS) + 1
+
+
+def test_control_share_counts_controls_and_replacement_characters_only() -> None:
+    # tab, newline, vertical tab, form feed and carriage return are ordinary text
+    assert _control_share("ab\t\n\x0b\x0c\r\x01\x1f\ufffd") == 3 / 10
+    assert _control_share("") == 0
+
+
+def test_clean_collapses_every_unicode_space() -> None:
+    assert clean("\u2003 Knee\x1c\x1d\u00a0pain\u3000\n") == "Knee pain"
+
+
+# The boundary pattern as first written; the shipped one only tests [.!?] before the look-behinds.
+_FIRST_BOUNDARY = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<=[.!?])[\"'”’)]?\s+(?=[A-Z0-9\"“‘(])")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"aeg.i!? \n\"')”’“‘(A7", "e.g. ", "i.e. ", "Dr. "]), max_size=40).map("".join))
+def test_sentence_boundaries_are_the_first_patterns(text: str) -> None:
+    assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in _FIRST_BOUNDARY.finditer(text)]

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from graph.errors import ArticleError
@@ -33,8 +34,25 @@ _HTML_A_CLOSE = re.compile(r"^</a\s*>$", re.I)
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MD = MarkdownIt("commonmark").enable("table")
+# Characters that can start inline markup (escape, code, emphasis, link, image, autolink, HTML,
+# entity); a block without any is plain text, so its inline parse is skipped (see _inline).
+_MARKUP = re.compile(r"[\\`*_\[\]!<&]")
 _HANDLER = YAMLHandler()
+
+
+def _inline_with_markup(state: StateCore) -> None:
+    """markdown-it's inline rule, run only on blocks holding markup (most hold none)."""
+    for token in state.tokens:
+        if token.type == "inline" and _MARKUP.search(token.content):
+            token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+_MD = MarkdownIt("commonmark").enable("table")
+_MD.core.ruler.at("inline", _inline_with_markup)
+# The text rule stops only where an enabled inline rule can start (the default list also stops at
+# - : # + = and more for plugins we do not load), so runs of prose are taken in one step.
+_MD.inline.terminator_re = re.compile(r"[\n\\`*_\[\]!<&]")
 
 RawLink = tuple[str, str, int]  # href, anchor, offset of the anchor in its paragraph
 
@@ -54,9 +72,26 @@ class _DatesAsText(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as strings, so one impossible date drops only its field."""
 
 
-_DatesAsText.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+class _FastDatesAsText(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same loader on libyaml when present: several times faster on plain front matter."""
+
+
+for _loader in (_DatesAsText, _FastDatesAsText):
+    _loader.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+    )
+
+# Front matter in the everyday subset: `key: value` lines whose value is a plain word run, a
+# double-quoted string without escapes or a one-line [list], or `- item` lines. libyaml and PyYAML
+# build the same data from it (they differ on tabs, tags, block scalars, odd flow and unicode line
+# breaks); it nests 2 deep and holds no alias. Anything else takes the pure-Python path.
+_NOT_SAFE = r"\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff"
+_QUOTED = rf'"[^"\\{_NOT_SAFE}]*"'
+_PLAIN = rf"[\w(/$+](?:[^#:\"\[\]{{}}|>&*!`{_NOT_SAFE}]|:(?=[^ \n]))*"
+_ITEM = rf"(?:{_QUOTED}|[\w(/$+][^#:?\"\[\]{{}},|>&*!`{_NOT_SAFE}]*)"
+_VALUE = rf"(?:{_QUOTED}|{_PLAIN}|\[ *(?:{_ITEM}(?:, *{_ITEM})*)?\])"
+_LINE = rf"(?:[A-Za-z_][\w-]*:(?: +{_VALUE})?|(?:  )?- (?:{_QUOTED}|{_PLAIN}))? *"
+_SIMPLE_YAML = re.compile(rf"(?:{_LINE}\n)*{_LINE}")
 
 
 def read(path: str, text: str) -> Article:
@@ -150,6 +185,20 @@ def scrub(value: Any, depth: int = 2) -> Any:
 
 def _load_yaml(raw: str) -> Any:
     """Parse front matter safely; an error becomes a one-line reason with the file line number.
+
+    Everyday front matter goes to libyaml; its shape needs no check. If libyaml fails, the
+    pure-Python path below runs too, so the reason is worded as it always was.
+    """
+    if len(raw) <= MAX_FRONT_MATTER and _SIMPLE_YAML.fullmatch(raw):
+        try:
+            return yaml.load(raw, Loader=_FastDatesAsText)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            pass
+    return _load_checked(raw)
+
+
+def _load_checked(raw: str) -> Any:
+    """Parse any front matter with pure-Python PyYAML, whose error messages the Skipped rows quote.
 
     Only plain data is built (no Python tags), and the shape is checked on the event stream first:
     a huge, deeply nested or alias-heavy ("billion laughs") block is refused before it is built.
@@ -408,7 +457,8 @@ class TextBuffer:
         self.space = True
 
     def add(self, piece: str) -> None:
-        piece = _SPACES.sub(" ", piece)
+        if "  " in piece or not piece.isprintable():  # any whitespace but single spaces
+            piece = _SPACES.sub(" ", piece)
         if self.space:
             piece = piece.lstrip(" ")
         if piece:
@@ -430,10 +480,17 @@ class TextBuffer:
 
 def _inline(tok: Token) -> tuple[str, list[RawLink]]:
     """Plain text of an inline token (markup stripped, anchors kept) and the links in it."""
+    if not _MARKUP.search(tok.content):  # never inline-parsed: text and line breaks only
+        return clean(tok.content), []
+    return _flatten(tok.children or [])
+
+
+def _flatten(children: Sequence[Token]) -> tuple[str, list[RawLink]]:
+    """Text of parsed inline tokens, whitespace collapsed, and the links among them."""
     out = TextBuffer()
     links: list[RawLink] = []
     open_links: list[tuple[str, int, str]] = []  # href, start, image alt
-    for child in tok.children or []:
+    for child in children:
         href = _opens_link(child)
         if href is not None:
             open_links.append((href, out.size, ""))

@@ -37,6 +37,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _GLUED_ANSWER = re.compile(r"(?<=[a-z)])\?(?=[A-Z][a-z\s]|\d|[\"“])")
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
 _APOSTROPHES = str.maketrans("", "", "'’ʼ")
+_ODD_CHAR = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")  # controls but \t\n\v\f\r, and U+FFFD
 
 
 def read(path: str, text: str) -> Article:
@@ -68,8 +69,7 @@ def _check(path: str, text: str) -> None:
 
 def _control_share(sample: str) -> float:
     """Share of control or replacement characters: high in binary data decoded as text."""
-    odd = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
-    return odd / max(len(sample), 1)
+    return len(_ODD_CHAR.findall(sample)) / max(len(sample), 1)
 
 
 def _split_title(text: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -43,6 +44,23 @@ def normalise(href: str, base: str | None = None) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
+    if base and href.startswith("/") and not href.startswith("//"):
+        base = _origin(base)
+    return _normalise_once(href, base)
+
+
+def _origin(base: str) -> str:
+    """`scheme://host` of an http(s) base: all a root-relative href takes from it (else the base)."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:  # a malformed IPv6 host: left for _normalise_once to refuse
+        return base
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in DEFAULT_PORTS and parts.netloc else base
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise_once(href: str, base: str | None) -> str | None:
+    """Memoised: a corpus links to the same few pages from thousands of articles."""
     try:
         return _normalise(href, base)
     except ValueError:  # a bad port or IPv6 host, or a lone surrogate: not a link anyone can follow
@@ -101,7 +119,7 @@ class Site:
             raise UsageError(f"site_url is not an http(s) URL: {self.url!r}")
         object.__setattr__(self, "url", home)
 
-    @property
+    @functools.cached_property
     def host(self) -> str:
         """Host without a leading www., used to key graphs so several sites share a store."""
         return _bare(urlsplit(self.url).netloc)
@@ -115,9 +133,13 @@ class Site:
         url = normalise(href, base or self.url)
         if url is None or not self.is_internal(url):
             return url
-        home = urlsplit(self.url)
+        home = self._home
         parts = urlsplit(url)
         return urlunsplit((home.scheme, home.netloc, parts.path, parts.query, ""))
+
+    @functools.cached_property
+    def _home(self) -> SplitResult:
+        return urlsplit(self.url)
 
     def article_url(self, slug: str) -> str:
         """URL of an article from its slug and the first pattern."""
@@ -129,12 +151,13 @@ class Site:
         if not self.is_internal(url):
             return None
         path = urlsplit(url).path
-        for pattern in self._regexes():
+        for pattern in self._regexes:
             m = pattern.fullmatch(path)
             if m:
                 return unquote(m.group("slug"))
         return None
 
+    @functools.cached_property
     def _regexes(self) -> list[re.Pattern[str]]:
         out = []
         for p in self.patterns:
