@@ -9,6 +9,7 @@ ru_maxrss. CPU time includes the parsing and extraction workers. Stage times com
 pipeline's progress callback: a stage starts at its first callback and ends where the next starts.
 `--large` adds 100 000 articles (not run by default); `--profile` adds one cProfile run per size
 (with workers = 1, so parsing and extraction are profiled too) and stores its top functions.
+`--keep DIR` keeps each OUT as DIR/nN, for `bench_queries.py --build N=DIR/nN`.
 `--incremental` copies the corpus, builds it, appends a paragraph to one article and times
 `build --incremental` of the same OUT against that full build.
 Targets from the issues: 10k articles in <= 30 s and <= 1.5 GiB peak RSS; the incremental rebuild
@@ -32,6 +33,7 @@ import benchlib
 import psutil
 
 LARGE = 100_000
+TARGETS = {10_000: {"wall_s": 30, "peak_rss_MiB": 1536}, LARGE: {"wall_s": 240, "peak_rss_MiB": 4096}}
 
 
 class StageClock:
@@ -121,14 +123,16 @@ def run_child(source: Path, profile: bool, out: Path | None = None, incremental:
     return report
 
 
-def measure(n: int, seed: int, profile: bool) -> dict[str, Any]:
+def measure(n: int, seed: int, profile: bool, keep: Path | None = None) -> dict[str, Any]:
     source = benchlib.corpus(n, seed)
     files, size = benchlib.corpus_bytes(source)
     load = benchlib.load_average()
-    report = run_child(source, profile=False)
+    if keep:
+        shutil.rmtree(keep, ignore_errors=True)
+    report = run_child(source, profile=False, out=keep)
     report.update({"articles_in": files, "MB_in": round(size / 1e6, 2), "load_average_before": load,
                    "load_average_after": benchlib.load_average()})
-    report["targets"] = {"wall_s": 30, "peak_rss_MiB": 1536} if n == 10_000 else {}
+    report["targets"] = TARGETS.get(n, {})
     if profile:
         report["profile"] = run_child(source, profile=True)["profile"]
     return report
@@ -170,13 +174,15 @@ def main() -> None:
         parser.add_argument("--profile", action="store_true", help="add one cProfile run per size")
         parser.add_argument("--incremental", action="store_true",
                             help="also time `build --incremental` after one edited article, per size")
+        parser.add_argument("--keep", type=Path, help="keep each build's OUT in KEEP/nN (e.g. for bench_queries)")
 
     args = benchlib.arguments(__doc__.splitlines()[0], [1000, 10000], extra=extra)
     sizes = args.sizes + ([LARGE] if args.large and LARGE not in args.sizes else [])
     runs = {}
     for n in sizes:
         benchlib.log(f"build: {n} articles")
-        r = runs[str(n)] = measure(n, args.seed, args.profile)
+        keep = args.keep / f"n{n}" if args.keep else None
+        r = runs[str(n)] = measure(n, args.seed, args.profile, keep)
         stages = ", ".join(f"{k} {v['cpu_s']}" for k, v in r["stages"].items())
         benchlib.log(f"  {r['wall_s']} s wall, {r['cpu_s']} s CPU, peak {r['peak_rss_MiB']} MiB; "
                      f"CPU s by stage: {stages}")

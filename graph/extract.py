@@ -19,15 +19,19 @@ count only when one of the concept's context cues occurs near them. See docs/ext
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import accumulate
+from typing import NamedTuple
 
 import ahocorasick
 
-from graph.ingest.sentences import sentence_at, sentence_spans
+from graph.ingest.sentences import clean, sentence_spans
 from graph.records import Article, ArticleConcepts, Concept, ConceptType, Mention, Section
 
 _FOLD = str.maketrans({"’": "'", "‘": "'", "-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "/": " "})
@@ -190,7 +194,8 @@ class _Key:
 
 
 class Matcher:
-    """Aho-Corasick automata compiled once per build: folded labels, and case-sensitive abbreviations."""
+    """Aho-Corasick automata compiled once per build: folded labels, and case-sensitive abbreviations;
+    for ASCII text (nearly all of it) both in one automaton that also finds negation triggers."""
 
     def __init__(self, concepts: Iterable[Concept]) -> None:
         self._folded = ahocorasick.Automaton()
@@ -203,6 +208,7 @@ class Matcher:
             if len(automaton):
                 automaton.make_automaton()
         self.generic = _generic(concepts)
+        self._ascii = self._compile_ascii()
 
     def _compile(self, c: Concept) -> None:
         verbal = c.type in (ConceptType.SYMPTOM, ConceptType.CONDITION)
@@ -241,35 +247,170 @@ class Matcher:
         An ambiguous label needs one of its concept's cues in the sentence around it, or anywhere in
         `context` when given (a title is judged by the whole article).
         """
+        if text.isascii():
+            hits = self._select(self._ascii_candidates(text)[0], _CueCheck(self, [text], [context], [0]))
+        else:
+            hits = self._scan_general(text, context).hits
+        return [Hit(concept, start, end, text[start:end]) for start, end, concept in hits]
+
+    def scan(self, texts: Sequence[str], contexts: Sequence[str | None]) -> list[Segment]:
+        """`find` for each text (with its context), the ASCII ones joined and scanned at once.
+
+        Hit offsets are into the segment's `scanned.text`, where the text starts at `base`.
+        """
+        out: list[Segment | None] = [None] * len(texts)
+        plain = [i for i, t in enumerate(texts) if t.isascii()]
+        if plain:
+            segments = self._scan_ascii([texts[i] for i in plain], [contexts[i] for i in plain])
+            for i, segment in zip(plain, segments, strict=True):
+                out[i] = segment
+        return [s if s is not None else self._scan_general(t, c) for s, t, c in zip(out, texts, contexts, strict=True)]
+
+    def _scan_general(self, text: str, context: str | None) -> Segment:
+        """Two scans with word boundaries checked per match: folding text beyond ASCII may turn a
+        character that is not a letter into one ('™' into 't'), so the one-scan shortcut does not hold."""
         folded = fold(text)
-        candidates = [*self._scan(self._folded, folded), *self._scan(self._exact, text)]
-        candidates.sort(key=lambda k: (k[0], -(k[1] - k[0])))
-        hits, last_end = [], -1
-        window: str | None = None
-        for start, end, key in candidates:
-            if start < last_end:
+        candidates = sorted([*_scan(self._folded, folded, 0), *_scan(self._exact, text, 1)])
+        hits = self._select(candidates, _CueCheck(self, [text], [context], [0]))
+        return Segment(Scanned(text, folded, None, _has_post(folded)), 0, hits)
+
+    def _scan_ascii(self, texts: Sequence[str], contexts: Sequence[str | None]) -> list[Segment]:
+        """Texts joined by newlines: no form holds one, so no match straddles two texts."""
+        joined = "\n".join(texts)
+        bases = [0, *accumulate(len(t) + 1 for t in texts[:-1])]
+        candidates, folded, triggers = self._ascii_candidates(joined)
+        hits = self._select(candidates, _CueCheck(self, texts, contexts, bases))
+        scanned = Scanned(joined, folded, triggers, _has_post(folded))
+        return [Segment(scanned, base, part) for base, part in zip(bases, _partition(hits, bases), strict=True)]
+
+    def _ascii_candidates(self, text: str) -> tuple[list[_Candidate], str, list[int]]:
+        """One scan of ASCII text with word boundaries built into the patterns, so only whole words surface."""
+        folded = text.lower().replace("-", " ").replace("/", " ")  # fold() of ASCII text
+        haystack = _shape(f" {text} ")
+        out: list[_Candidate] = []
+        triggers: list[int] = []
+        for pattern_end, (length, only, alternatives, trigger) in self._ascii.iter(haystack):
+            end = pattern_end - 1
+            if only is not None:
+                out.append((end - length, -length, 0, end, only))
                 continue
-            if key.needs_cue:
-                if context is not None and window is None:
-                    window = fold(context)
-                if not self._cued(key.concept, window if window is not None else _near(text, start)):
-                    continue
-            hits.append(Hit(key.concept, start, end, text[start:end]))
+            if trigger:
+                triggers.append(end)
+            for rank, form, exact, key in alternatives:
+                if form is None or (text if exact else folded)[end - length : end] == form:
+                    out.append((end - length, -length, rank, end, key))
+        out.sort()
+        return out, folded, triggers
+
+    @staticmethod
+    def _select(candidates: Sequence[_Candidate], cued: _CueCheck) -> list[tuple[int, int, str]]:
+        """Leftmost-longest candidates; an ambiguous one only with its cue nearby."""
+        hits: list[tuple[int, int, str]] = []
+        last_end = -1
+        for start, _, _, end, key in candidates:
+            if start < last_end or (key.needs_cue and not cued(key.concept, start)):
+                continue
+            hits.append((start, end, key.concept))
             last_end = end
         return hits
 
-    def _cued(self, concept: str, text: str) -> bool:
+    def _cued(self, concept: str, collapsed: str) -> bool:
         pattern = self._cues.get(concept)
-        return bool(pattern and pattern.search(" ".join(text.split())))
+        return bool(pattern and pattern.search(collapsed))
 
-    @staticmethod
-    def _scan(automaton: ahocorasick.Automaton, haystack: str) -> Iterable[tuple[int, int, _Key]]:
-        if not len(automaton):
-            return
-        for end, key in automaton.iter(haystack):
-            start = end - key.length + 1
-            if _whole_word(haystack, start, end + 1):
-                yield start, end + 1, key
+    def _compile_ascii(self) -> ahocorasick.Automaton:
+        """Both automata's forms and the negation triggers in one automaton, keyed by their words-only shape
+        padded with spaces (see `_ascii_candidates`). A pattern with one form that needs no check carries
+        that form's key as `only`: the common case, taken without a loop."""
+        grouped: dict[str, list[tuple[int, str | None, bool, _Key]]] = {}
+        for rank, (automaton, exact) in enumerate(((self._folded, False), (self._exact, True))):
+            for form, key in automaton.items() if len(automaton) else ():
+                if form.isascii():  # other forms never equal a slice of ASCII text
+                    shape = _shape(form)
+                    check = None if (shape == form and " " not in form and not exact) else form
+                    grouped.setdefault(f" {shape} ", []).append((rank, check, exact, key))
+        triggers = {_shape(("" if w == "n't" else " ") + w + " ") for w in _TRIGGER_WORDS}
+        automaton = ahocorasick.Automaton()
+        for pattern in grouped.keys() | triggers:
+            trigger = pattern in triggers
+            length = len(pattern) - (1 if trigger and not pattern.startswith(" ") else 2)
+            alternatives = tuple(grouped.get(pattern, ()))
+            only = alternatives[0][3] if len(alternatives) == 1 and alternatives[0][1] is None and not trigger else None
+            automaton.add_word(pattern, (length, only, alternatives, trigger))
+        automaton.make_automaton()
+        return automaton
+
+
+class Scanned(NamedTuple):
+    """One text, or several ASCII texts joined by newlines, as the matcher scanned it."""
+
+    text: str
+    folded: str
+    triggers: list[int] | None  # where negation trigger words end; None: not looked for (not ASCII)
+    post: bool  # whether a negation that follows its mention ("was ruled out") can occur anywhere in it
+
+
+class Segment(NamedTuple):
+    """One text's part of a scan: it starts at `base`; `hits` are (start, end, concept) in `scanned.text`."""
+
+    scanned: Scanned
+    base: int
+    hits: list[tuple[int, int, str]]
+
+
+class _CueCheck:
+    """Whether an ambiguous label at an offset of a scan has its concept's cue: in the text's context
+    when it has one, else in the sentences around it."""
+
+    def __init__(self, matcher: Matcher, texts: Sequence[str], contexts: Sequence[str | None],
+                 bases: list[int]) -> None:
+        self.matcher, self.texts, self.contexts, self.bases = matcher, texts, contexts, bases
+        self.windows: dict[int, str] = {}
+
+    def __call__(self, concept: str, start: int) -> bool:
+        i = bisect_right(self.bases, start) - 1
+        context = self.contexts[i]
+        if context is None:
+            return self.matcher._cued(concept, " ".join(_near(self.texts[i], start - self.bases[i]).split()))
+        if i not in self.windows:
+            self.windows[i] = " ".join(fold(context).split())
+        return self.matcher._cued(concept, self.windows[i])
+
+
+def _partition(hits: list[tuple[int, int, str]], bases: list[int]) -> list[list[tuple[int, int, str]]]:
+    """Hits of a joined scan, split by the text they fall in."""
+    parts: list[list[tuple[int, int, str]]] = [[] for _ in bases]
+    i, following = 0, [*bases[1:], sys.maxsize]
+    for hit in hits:
+        while hit[0] >= following[i]:
+            i += 1
+        parts[i].append(hit)
+    return parts
+
+
+def _has_post(folded: str, start: int = 0, end: int = sys.maxsize) -> bool:
+    return any(folded.find(word, start, end) >= 0 for word in _POST_WORDS)
+
+
+#: (start, -length, rank, end, key): sorting gives reading order, longest first, folded before exact on a tie.
+_Candidate = tuple[int, int, int, int, _Key]
+#: ASCII bytes to their folded letter or digit, everything else to a space.
+_WORDS_ONLY = bytes((b if chr(b).isalnum() else 32) for b in range(256)).lower()
+
+
+def _shape(text: str) -> str:
+    """ASCII text folded, with every character that is not a letter or digit made a space."""
+    return text.encode("ascii").translate(_WORDS_ONLY).decode("ascii")
+
+
+def _scan(automaton: ahocorasick.Automaton, haystack: str, rank: int) -> Iterable[_Candidate]:
+    """Whole-word matches of one automaton (the general path, for text that is not ASCII)."""
+    if not len(automaton):
+        return
+    for end, key in automaton.iter(haystack):
+        start = end - key.length + 1
+        if _whole_word(haystack, start, end + 1):
+            yield start, -key.length, rank, end + 1, key
 
 
 def _claim(automaton: ahocorasick.Automaton, form: str, key: _Key) -> None:
@@ -309,16 +450,24 @@ _PSEUDO = re.compile(
     r"\b(?:no longer|no matter|no doubt|no wonder|no more than|no less than|not only|not just|not always|"
     r"not necessarily|not sure|not uncommon|not unusual|not until|not the only|without (?:a )?(?:doubt|question))\b"
 )
-_LIST_TRIGGER = re.compile(
-    r"\b(?:no|without|denies|denied|deny|denying|free of|absence of|negative for|rules? out|ruled out|ruling out)\b"
-)
-_VERB_TRIGGER = re.compile(r"\b(?:not|never|cannot)\b|n't\b")
+_LIST_WORDS = ("no", "without", "denies", "denied", "deny", "denying", "free of", "absence of", "negative for",
+               "rule out", "rules out", "ruled out", "ruling out")
+_VERB_WORDS = ("not", "never", "cannot")
+_LIST_TRIGGER = re.compile(rf"\b(?:{'|'.join(map(re.escape, _LIST_WORDS))})\b")
+_VERB_TRIGGER = re.compile(rf"\b(?:{'|'.join(_VERB_WORDS)})\b|n't\b")
+_STOP_CHAR = re.compile(r"[.;:!?()\n]")
 _TERMINATOR = re.compile(
-    r"[.;:!?()\n]|\b(?:but|however|although|though|yet|except|apart|aside|besides|still|while|whereas|which|who|"
-    r"because|since|unless|until|instead|rather|if|when)\b"
+    rf"{_STOP_CHAR.pattern}|\b(?:but|however|although|though|yet|except|apart|aside|besides|still|while|whereas|"
+    r"which|who|because|since|unless|until|instead|rather|if|when)\b"
 )
 _LISTING = re.compile(r",|\b(?:or|nor|and)\b")
-_POST = re.compile(r"^\W*(?:is|was|were|are|has been|have been|had been)\s+(?:ruled out|excluded|absent|not present)\b")
+_POST_WORDS = ("ruled out", "excluded", "absent", "not present")
+_POST = re.compile(
+    rf"^\W*(?:is|was|were|are|has been|have been|had been)\s+(?:{'|'.join(_POST_WORDS)})\b"
+)
+#: Every word `_LIST_TRIGGER` and `_VERB_TRIGGER` match.
+_TRIGGER_WORDS = (*_LIST_WORDS, *_VERB_WORDS, "n't")
+_LAST_STOP = re.compile(rf"{_STOP_CHAR.pattern}[^.;:!?()\n]*\Z")
 
 
 def is_negated(before: str, after: str = "") -> bool:
@@ -335,21 +484,31 @@ def is_negated(before: str, after: str = "") -> bool:
     >>> is_negated("It does not fix, and"), is_negated("no longer has"), is_negated("", " was ruled out.")
     (False, False, True)
     """
-    text = fold(before)
-    if _POST.match(fold(after)):
+    return _negated_folded(fold(before), fold(after))
+
+
+def _negated_folded(text: str, after: str) -> bool:
+    """`is_negated` of text already folded.
+
+    A pseudo-negation ("no longer", "not only") can only cover a trigger by starting with it: no later
+    word of one is a trigger word. So it is tried at the trigger alone, not searched for in the whole text.
+    """
+    if _POST.match(after):
         return True
     for trigger, is_list in ((_LIST_TRIGGER, True), (_VERB_TRIGGER, False)):
         found = list(trigger.finditer(text))
-        if not found or any(p.start() <= found[-1].start() < p.end() for p in _PSEUDO.finditer(text)):
+        if not found:
             continue
-        gap = text[found[-1].end() :]
+        last = found[-1]
+        gap = text[last.end() :]
         listing = is_list and bool(_LISTING.search(gap))
-        if not _TERMINATOR.search(gap) and (is_list or "," not in gap) and len(gap.split()) <= (8 if listing else 3):
+        if (not _TERMINATOR.search(gap) and (is_list or "," not in gap) and len(gap.split()) <= (8 if listing else 3)
+                and not _PSEUDO.match(text, last.start())):
             return True
     return False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Acc:
     count: int = 0
     weight: float = 0.0
@@ -370,46 +529,135 @@ def extract(article: Article, matcher: Matcher, max_about: int = 3) -> ArticleCo
     acc: dict[str, _Acc] = {}
     sections = [s for s in article.sections if not _RELATED.match(s.heading)]
     context = "\n".join([article.title, *(p for s in sections for p in (s.heading, *s.paragraphs))])
-    titled = [hit.concept for hit in matcher.find(article.title, context)]
+    segments = iter(matcher.scan(*_texts(article, sections, context)))
+    titled = [concept for _, _, concept in next(segments).hits]
     for concept in titled:
-        _add(acc, concept, TITLE_WEIGHT, heading=True)
-    _body(acc, article, sections, matcher)
-    tagged = {hit.concept for tag in article.tags for hit in matcher.find(tag, context)}
+        _add_heading(acc, concept, TITLE_WEIGHT)
+    _body(acc, article, sections, segments)
+    tagged = {concept for _ in article.tags for _, _, concept in next(segments).hits}
     for concept in tagged & acc.keys():
         acc[concept].weight += TAG_WEIGHT
     mentions = tuple(_mention(c, a) for c, a in sorted(acc.items()))
     return ArticleConcepts(article.url, _about(titled, mentions, matcher.generic, max_about), mentions)
 
 
-def _body(acc: dict[str, _Acc], article: Article, sections: Sequence[Section], matcher: Matcher) -> None:
-    anchors = {(lk.sentence, lk.anchor.lower()) for lk in article.links}
+def _texts(article: Article, sections: Sequence[Section], context: str) -> tuple[list[str], list[str | None]]:
+    """Every text extraction reads, in the order `extract` uses them, each with the context its cues may be in."""
+    texts: list[str] = [article.title]
+    contexts: list[str | None] = [context]
+    for section in sections:
+        texts += [section.heading, *section.paragraphs]
+        contexts += ["\n".join((section.heading, *section.paragraphs)), *[None] * len(section.paragraphs)]
+    return texts + list(article.tags), contexts + [context] * len(article.tags)
+
+
+def _body(acc: dict[str, _Acc], article: Article, sections: Sequence[Section], segments: Iterator[Segment]) -> None:
+    anchors = _anchors(article)
     lead = True
     for section in sections:
-        for hit in matcher.find(section.heading, "\n".join((section.heading, *section.paragraphs))):
-            _add(acc, hit.concept, HEADING_WEIGHT, heading=True)
+        for _, _, concept in next(segments).hits:
+            _add_heading(acc, concept, HEADING_WEIGHT)
         for paragraph in section.paragraphs:
-            weight = LEAD_WEIGHT if lead else BODY_WEIGHT
-            for hit in matcher.find(paragraph):
-                sentence = sentence_at(paragraph, hit.start)
-                negated = is_negated(paragraph[max(0, hit.start - 120) : hit.start], paragraph[hit.end : hit.end + 40])
-                linked = any(s == sentence and hit.surface.lower() in a for s, a in anchors)
-                _add(acc, hit.concept, weight, hit=hit, section=section.heading, sentence=sentence,
-                     negated=negated, linked=linked)
+            segment = next(segments)
+            if segment.hits:
+                where = _Paragraph(paragraph, segment, section.heading, anchors)
+                _paragraph(acc, segment.hits, where, LEAD_WEIGHT if lead else BODY_WEIGHT)
             lead = False
 
 
-def _add(acc: dict[str, _Acc], concept: str, weight: float, *, heading: bool = False, hit: Hit | None = None,
-         section: str = "", sentence: str = "", negated: bool = False, linked: bool = False) -> None:
+def _anchors(article: Article) -> dict[str, set[str]]:
+    """Lower-cased anchor texts by the sentence they stand in."""
+    out: dict[str, set[str]] = {}
+    for lk in article.links:
+        out.setdefault(lk.sentence, set()).add(lk.anchor.lower())
+    return out
+
+
+class _Paragraph:
+    """One paragraph (scanned.text[base:limit]) of a section: where its mentions' negation, sentence and
+    link come from, each worked out once per paragraph rather than once per mention."""
+
+    __slots__ = ("anchors", "base", "folded", "limit", "post", "scanned", "section", "spans", "text", "triggers")
+
+    def __init__(self, text: str, segment: Segment, section: str, anchors: dict[str, set[str]]) -> None:
+        self.text, self.section, self.anchors = text, section, anchors
+        self.scanned, self.folded, self.triggers, post = segment.scanned
+        self.base, self.limit = segment.base, segment.base + len(text)
+        self.post = post and _has_post(self.folded, self.base, self.limit)
+        self.spans: list[tuple[int, int]] | None = None
+
+    def negated(self, start: int, end: int) -> bool:
+        """Same answer as `is_negated(text[start - 120 : start], text[end : end + 40])` (offsets in the scan).
+
+        Most mentions have no trigger word between them and the sentence stop before them; those are
+        settled from the trigger positions the matcher's scan found, without slicing, folding and five regexes.
+        """
+        low = start - 120 if start - 120 > self.base else self.base
+        after = min(end + 40, self.limit)
+        if self._may_reach(low, start):
+            return _negated_folded(self.folded[low:start], self.folded[end:after])  # fold() keeps offsets
+        return self.post and _POST.match(self.folded[end:after]) is not None
+
+    def _may_reach(self, low: int, start: int) -> bool:
+        """Whether a trigger may lie in folded[low:start] after its last sentence stop (a superset).
+
+        The scan's triggers have a word boundary on both sides and a mention starts at one, so a slice
+        makes a trigger only of a word it cuts at its start ("ca|nnot", "pia|no").
+        """
+        triggers = self.triggers
+        if triggers is None:
+            return True
+        j = bisect_right(triggers, low)
+        if j < len(triggers) and triggers[j] <= start:
+            stop = _LAST_STOP.search(self.folded, low, start)
+            if stop is None or self._trigger_ends_in(stop.start() + 1, start):
+                return True
+        return low > self.base and self.folded.startswith(_TRIGGER_WORDS, low, start)
+
+    def _trigger_ends_in(self, low: int, start: int) -> bool:
+        assert self.triggers is not None
+        j = bisect_right(self.triggers, low)
+        return j < len(self.triggers) and self.triggers[j] <= start
+
+    def sentence(self, start: int) -> str:
+        """`sentence_at(text, start - base)`, splitting the paragraph once however many mentions ask."""
+        if self.spans is None:
+            self.spans = sentence_spans(self.text)
+        if not self.spans:
+            return ""
+        offset = start - self.base
+        i = bisect_right(self.spans, (offset, len(self.text) + 1)) - 1
+        a, b = self.spans[i] if i >= 0 and offset < self.spans[i][1] else self.spans[-1]
+        return clean(self.text[a:b])
+
+    def linked(self, surface: str, sentence: str) -> bool:
+        anchors = self.anchors.get(sentence)
+        return anchors is not None and any(surface.lower() in a for a in anchors)
+
+
+def _paragraph(acc: dict[str, _Acc], hits: Sequence[tuple[int, int, str]], where: _Paragraph, weight: float) -> None:
+    """A paragraph's mentions; sentence and link are looked up only while they can still change the mention."""
+    for start, end, concept in hits:
+        negated = where.negated(start, end)
+        a = acc.get(concept)
+        if a is None:
+            a = acc[concept] = _Acc()
+        a.weight += weight * (NEGATED_FACTOR if negated else 1.0)
+        a.count += 1
+        a.negated_all = a.negated_all and negated
+        if not negated and (not a.surface or a.linked_first):
+            surface, sentence = where.scanned[start:end], where.sentence(start)
+            linked = where.linked(surface, sentence)
+            if not a.surface or not linked:
+                a.surface, a.section, a.sentence, a.linked_first = surface, where.section, sentence, linked
+
+
+def _add_heading(acc: dict[str, _Acc], concept: str, weight: float) -> None:
+    """A title or heading mention: full weight, and never a negated-only concept."""
     a = acc.setdefault(concept, _Acc())
-    a.weight += weight * (NEGATED_FACTOR if negated else 1.0)
-    if heading:
-        a.in_heading = True
-        a.negated_all = False
-        return
-    a.count += 1
-    a.negated_all = a.negated_all and negated
-    if hit is not None and not negated and (not a.surface or (a.linked_first and not linked)):
-        a.surface, a.section, a.sentence, a.linked_first = hit.surface, section, sentence, linked
+    a.weight += weight
+    a.in_heading = True
+    a.negated_all = False
 
 
 def _mention(concept: str, a: _Acc) -> Mention:
