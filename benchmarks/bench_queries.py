@@ -37,7 +37,16 @@ import pyoxigraph as ox
 
 from graph import store
 from graph.errors import QueryTimeout
-from graph.query import PREFIXES, NamedQuery, QueryForm, QueryParam, WorkerPool, list_queries, run_named_query
+from graph.query import (
+    PREFIXES,
+    NamedQuery,
+    QueryForm,
+    QueryParam,
+    WorkerPool,
+    fill_slots,
+    list_queries,
+    run_named_query,
+)
 from graph.workers import Job, evaluate
 
 TARGET_MS = 50.0
@@ -163,8 +172,9 @@ class Timed:
 
 def job(query: NamedQuery, bound: dict[str, ox.NamedNode]) -> Job:
     """The job a worker would get for this query: union default graph, shipped prefixes."""
-    return Job(text=query.text, form=QueryForm.SELECT, max_rows=ALL_ROWS, union=True, default_graphs=None,
-               named_graphs=None, prefixes=tuple(PREFIXES.items()), substitutions=tuple(bound.items()))
+    text, rest = fill_slots(query.text, bound)  # as run_named_query does
+    return Job(text=text, form=QueryForm.SELECT, max_rows=ALL_ROWS, union=True, default_graphs=None,
+               named_graphs=None, prefixes=tuple(PREFIXES.items()), substitutions=tuple(rest.items()))
 
 
 def time_runs(run: Callable[[], int], repeat: int, warm_up: bool = True) -> Timed:

@@ -31,8 +31,9 @@ from graph.workers import Job, QueryForm, QueryResult, Term, WorkerPool
 
 __all__ = [
     "GRAPH_FORMATS", "PARAM_TYPES", "PREFIXES", "RESULT_FORMATS", "NamedQuery", "QueryForm", "QueryParam",
-    "QueryResult", "Term", "WorkerPool", "check_query", "display_term", "format_result", "list_queries",
-    "load_query", "resolve_concept", "run_named_query", "run_query", "store_graphs", "to_date", "to_iri",
+    "QueryResult", "Term", "WorkerPool", "check_query", "display_term", "fill_slots", "format_result",
+    "list_queries", "load_query", "resolve_concept", "run_named_query", "run_query", "store_graphs", "to_date",
+    "to_iri",
 ]
 
 PREFIXES: dict[str, str] = {
@@ -356,7 +357,8 @@ def run_named_query(
     local_graphs: Collection[str] | None = None,
     pool: WorkerPool | None = None,
 ) -> QueryResult:
-    """Run a named query with its parameters bound as RDF terms (never pasted into the text).
+    """Run a named query with its parameters as RDF terms: written into the query's VALUES slots in
+    their N-Triples form (see fill_slots), else bound as variables; user text is never pasted in.
 
     An omitted optional parameter stays unbound; the query gives it a default (COALESCE).
     """
@@ -364,11 +366,37 @@ def run_named_query(
     graphs = store_graphs(store_path) if local_graphs is None else local_graphs
     with _borrowed(pool, store_path) as workers:  # one worker for the concept lookup and the query
         budget = _Budget(store_path, timeout, graphs, workers)
-        bindings = _bind(query, params, budget)
+        text, bindings = fill_slots(query.text, _bind(query, params, budget))
         return run_query(
-            store_path, query.text, timeout=timeout, max_rows=max_rows, bindings=bindings,
+            store_path, text, timeout=timeout, max_rows=max_rows, bindings=bindings,
             local_graphs=graphs, pool=workers,
         )
+
+
+def _slot(name: str) -> re.Pattern[str]:
+    return re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*UNDEF\s*\}")
+
+
+def fill_slots(text: str, bindings: Mapping[str, Term]) -> tuple[str, dict[str, Term]]:
+    """Write each bound IRI or literal into the query's `VALUES ?name { UNDEF }` slots; the rest stay bindings.
+
+    pyoxigraph applies bindings only after evaluating the whole query, so a selective parameter
+    saves nothing; a VALUES row lets the engine start from it. The value is the term's N-Triples
+    form (pyoxigraph escapes it), never user text, and the guard still parses the result.
+    Without the parameter the slot stays UNDEF: the file also runs as it is.
+
+    >>> fill_slots("SELECT * WHERE { VALUES ?p { UNDEF } ?p ?x ?y }", {"p": ox.NamedNode("http://e.org/a")})[0]
+    'SELECT * WHERE { VALUES ?p { <http://e.org/a> } ?p ?x ?y }'
+    """
+    rest: dict[str, Term] = {}
+    for name, term in bindings.items():
+        slot = _slot(name)
+        if isinstance(term, ox.NamedNode | ox.Literal) and slot.search(text):
+            row = f"VALUES ?{name} {{ {term} }}".replace("\\", "\\\\")  # a template: keep escapes
+            text = slot.sub(row, text)
+        else:
+            rest[name] = term
+    return text, rest
 
 
 @dataclass(frozen=True)

@@ -160,26 +160,29 @@ def test_optional_date_param_is_declared() -> None:
 
 def test_condition_pages_without_treatment_link(pool: WorkerPool) -> None:
     result = named(pool, "condition-pages-without-treatment-link")
-    assert rows(result, "page", "condition", "treatment", "treatmentPage") == [
-        (SCIATICA, "sciatica", "ibuprofen", DRUG),
-        (SCIATICA, "sciatica", "physio", PHYSIO),
-        (SHINGLES, "shingles", "ibuprofen", DRUG),  # links physio, which does not treat shingles
+    assert rows(result, "page", "condition", "treatmentPageCount", "score") == [
+        (SCIATICA, "sciatica", "2", "10"),  # highest link score first
+        (SHINGLES, "shingles", "1", None),  # links physio, which does not treat shingles
     ]  # kidney stones links one treatment (related link); flu's treatment has no page
+    sciatica = result.column("treatments")[0]
+    assert sorted(str(sciatica.value).split()) == [LGC + "ibuprofen", LGC + "physio"]  # type: ignore[union-attr]
+    assert rows(result, "exampleTreatmentPage")[0][0] in {DRUG, PHYSIO}
+    assert rows(result, "exampleTreatmentPage")[1] == (DRUG,) and rows(result, "treatments")[1] == ("ibuprofen",)
 
 
 def test_symptom_pages_not_linking_conditions(pool: WorkerPool) -> None:
     result = named(pool, "symptom-pages-not-linking-conditions")
-    assert rows(result, "page", "symptom", "condition", "conditionPage") == [
-        (LEGPAIN, "leg-pain", "sciatica", SCIATICA),
-        (LEGPAIN, "leg-pain", "shingles", SHINGLES),
+    assert rows(result, "page", "symptom", "condition", "conditionPageCount", "exampleConditionPage") == [
+        (LEGPAIN, "leg-pain", "sciatica", "1", SCIATICA),
+        (LEGPAIN, "leg-pain", "shingles", "1", SHINGLES),
     ]  # the fever page links both flu and shingles
 
 
 def test_drug_mentions_without_link(pool: WorkerPool) -> None:
     result = named(pool, "drug-mentions-without-link")
-    assert rows(result, "page", "drug", "drugPage", "mentions", "sentence") == [
-        (DRUG, "nsaid", NSAIDS, "1", "It is an NSAID."),
-        (SCIATICA, "ibuprofen", DRUG, "2", "Ibuprofen can ease the ache."),
+    assert rows(result, "page", "drug", "drugPageCount", "exampleDrugPage", "mentions", "sentence") == [
+        (SCIATICA, "ibuprofen", "1", DRUG, "2", "Ibuprofen can ease the ache."),  # link score 10 first
+        (DRUG, "nsaid", "1", NSAIDS, "1", "It is an NSAID."),
     ]  # kidney stones and physio link the drug page; the NSAID page does too
 
 
@@ -285,50 +288,69 @@ def typed(store: ox.Store, kind: str) -> set[str]:
 def test_symptom_query_matches_a_python_check_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> None:
     pool, store = sample
     about = about_index(store)
-    expected = set()
+    expected: dict[tuple[str, str], set[str]] = {}
     for symptom in typed(store, "http://schema.org/MedicalSignOrSymptom"):
         for page in about.get(symptom, ()):
             for condition in typed(store, "http://schema.org/MedicalCondition"):
                 if symptom not in objects(store, ox.NamedNode(condition), "http://schema.org/signOrSymptom"):
                     continue
                 pages = about.get(condition, set())
-                if not pages & linked(store, page):
-                    expected |= {(page, condition, other) for other in pages - {page}}
-    got = {(r[0], LGC + str(r[1]), r[2]) for r in rows(named(pool, "symptom-pages-not-linking-conditions"),
-                                                         "page", "condition", "conditionPage")}
-    heartburn = (SAMPLE_SITE + "can-heartburn-make-your-back-hurt/", LGC + "gerd", SAMPLE_SITE + "gerd/")
-    assert got == expected and heartburn in got
+                if not pages & linked(store, page) and pages - {page}:
+                    expected[(page, condition)] = pages - {page}
+    result = named(pool, "symptom-pages-not-linking-conditions")
+    got = {(str(r[0]), LGC + str(r[1])): (int(str(r[2])), r[3]) for r in rows(
+        result, "page", "condition", "conditionPageCount", "exampleConditionPage")}
+    assert len(result.rows) < 100  # under the query's LIMIT, so every finding is there
+    assert got.keys() == expected.keys()
+    assert all(count == len(expected[key]) and example in expected[key] for key, (count, example) in got.items())
+    assert (SAMPLE_SITE + "can-heartburn-make-your-back-hurt/", LGC + "gerd") in got
+    assert_by_link_score(store, result)
 
 
 def test_drug_query_matches_a_python_check_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> None:
     pool, store = sample
     about = about_index(store)
     drugs = typed(store, "http://schema.org/Drug") | typed(store, "http://schema.org/DrugClass")
-    expected = set()
+    expected: dict[tuple[str, str], set[str]] = {}
     for page in typed(store, "http://schema.org/MedicalWebPage"):
         node = ox.NamedNode(page)
         for drug in objects(store, node, "http://schema.org/mentions") & drugs:
             pages = about.get(drug, set())
-            if page not in pages and not pages & linked(store, page):
-                expected |= {(page, drug, other) for other in pages}
-    got = {(r[0], LGC + str(r[1]), r[2]) for r in rows(named(pool, "drug-mentions-without-link"),
-                                                         "page", "drug", "drugPage")}
-    assert got == expected and len(got) >= 5
+            if pages and page not in pages and not pages & linked(store, page):
+                expected[(page, drug)] = pages
+    result = named(pool, "drug-mentions-without-link")
+    got = {(str(r[0]), LGC + str(r[1])): (int(str(r[2])), r[3]) for r in rows(
+        result, "page", "drug", "drugPageCount", "exampleDrugPage")}
+    assert 5 <= len(result.rows) < 100 and got.keys() == expected.keys()
+    assert all(count == len(expected[key]) and example in expected[key] for key, (count, example) in got.items())
+    assert_by_link_score(store, result)
 
 
 def test_condition_query_matches_a_python_check_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> None:
     pool, store = sample
     about = about_index(store)
-    expected = set()
+    expected: dict[tuple[str, str], set[str]] = {}
     for condition in typed(store, "http://schema.org/MedicalCondition"):
         treatments = objects(store, ox.NamedNode(condition), "http://schema.org/possibleTreatment")
-        treatment_pages = {(t, p) for t in treatments for p in about.get(t, ())}
+        treatment_pages = {p for t in treatments for p in about.get(t, ())}
         for page in about.get(condition, ()):
-            if not {p for _, p in treatment_pages} & linked(store, page):
-                expected |= {(page, t, p) for t, p in treatment_pages if p != page}
-    got = {(r[0], LGC + str(r[1]), r[2]) for r in rows(named(pool, "condition-pages-without-treatment-link"),
-                                                         "page", "treatment", "treatmentPage")}
-    assert got == expected and got
+            if not treatment_pages & linked(store, page) and treatment_pages - {page}:
+                expected[(page, condition)] = treatment_pages - {page}
+    result = named(pool, "condition-pages-without-treatment-link")
+    got = {(str(r[0]), LGC + str(r[1])): (int(str(r[2])), r[3]) for r in rows(
+        result, "page", "condition", "treatmentPageCount", "exampleTreatmentPage")}
+    assert got and len(result.rows) < 100 and got.keys() == expected.keys()
+    assert all(count == len(expected[key]) and example in expected[key] for key, (count, example) in got.items())
+    assert_by_link_score(store, result)
+
+
+def assert_by_link_score(store: ox.Store, result: QueryResult) -> None:
+    """Rows come by the page's link score, highest first, and carry that score."""
+    scores = {value(q.subject): float(value(q.object))
+              for q in store.quads_for_pattern(None, ox.NamedNode(PREFIXES["lg"] + "linkScore"), None)}
+    pages = [str(r[0]) for r in rows(result, "page")]
+    assert [float(str(s)) for (s,) in rows(result, "score")] == [scores[p] for p in pages]
+    assert [scores[p] for p in pages] == sorted((scores[p] for p in pages), reverse=True)
 
 
 def test_where_to_link_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> None:

@@ -18,6 +18,7 @@ from graph.query import (
     QueryResult,
     check_query,
     display_term,
+    fill_slots,
     format_result,
     list_queries,
     load_query,
@@ -282,6 +283,24 @@ def test_bindings_are_terms_not_text(store: Path) -> None:
 def test_evil_literal_param_is_just_a_literal(store: Path) -> None:
     with pytest.raises(UsageError, match="no concept labelled"):
         named(store, "pages-about-concept", concept='x"} ; DROP ALL ; #')
+
+
+def test_slots_take_typed_terms_and_leave_other_bindings(store: Path) -> None:
+    evil = 'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p "\n'
+    text = "SELECT ?x ?y WHERE { VALUES ?x { UNDEF } VALUES ?y { UNDEF } }"
+    filled, rest = fill_slots(text, {"x": ox.Literal(evil), "z": ox.NamedNode(BACK)})
+    assert rest == {"z": ox.NamedNode(BACK)} and "VALUES ?y { UNDEF }" in filled
+    result = sparql(store, filled)  # the guard parses the filled text; the value stays one literal
+    assert result.rows == ((ox.Literal(evil), None),)
+    inner = fill_slots("SELECT * WHERE { { SELECT ?p WHERE { VALUES  ?p {UNDEF} } } }", {"p": ox.NamedNode(BACK)})
+    assert inner[0] == f"SELECT * WHERE {{ {{ SELECT ?p WHERE {{ VALUES ?p {{ <{BACK}> }} }} }} }}" and not inner[1]
+
+
+def test_slotted_named_queries_run_unfilled_too(store: Path) -> None:
+    """A file with `VALUES ?name { UNDEF }` still runs as it is (say with --file on an endpoint)."""
+    text = load_query("pages-about-concept").text
+    assert "VALUES ?concept { UNDEF }" in text
+    assert len(sparql(store, text).rows) > len(named(store, "pages-about-concept", concept="back pain").rows)
 
 
 # ----------------------------------------------------------------------------- named queries
