@@ -4,8 +4,9 @@ Synthetic sites of 1k, 2k and 10k pages (100k with --large) are made directly as
 without the pipeline: topic clusters whose pages link mostly inside their topic, a few links
 across topics, navigation links to a hub, concepts, mentions and suggested links. Time to
 interactive is from navigation start to `window.linkgraphReady === true`, the median of --runs
-page loads; for a big site's cluster overview, opening its biggest cluster is timed too.
-Results go to benchmarks/results/explorer.json.
+page loads; for a big site's cluster overview, opening its biggest cluster is timed too. Writing
+is timed twice: first with an empty layout cache, then again reusing the layouts the first write
+kept (what an incremental rebuild of an unchanged site does). Results go to benchmarks/results/explorer.json.
 
     python benchmarks/bench_explorer.py [--large] [--runs 3] [--sizes 1000,10000]
 """
@@ -37,6 +38,7 @@ from graph.records import (
     PageMetrics,
 )
 from graph.render.explorer import data_folder, write_explorer
+from graph.render.layout import LayoutCache
 from graph.render.view import ExplorerView
 
 CHROMIUM = "/usr/bin/chromium"
@@ -122,8 +124,13 @@ def bench(pages: int, runs: int, folder: Path) -> dict[str, Any]:
     view = synthetic_view(pages)
     made = time.perf_counter()
     target = folder / f"explorer-{pages}.html"
-    write_explorer(target, view)
+    layouts = LayoutCache()
+    write_explorer(target, view, layouts)
     written = time.perf_counter()
+    layouts.save(folder)
+    cached = time.perf_counter()
+    write_explorer(target, view, LayoutCache(folder))
+    rewritten = time.perf_counter()
     files = list(data_folder(target).glob("*.js"))
     times, opened = measure(target, runs)
     return {
@@ -135,6 +142,7 @@ def bench(pages: int, runs: int, folder: Path) -> dict[str, Any]:
         "largest_data_file_bytes": max((f.stat().st_size for f in files), default=0),
         "make_view_seconds": round(made - started, 2),
         "write_seconds": round(written - made, 2),
+        "rewrite_cached_layouts_seconds": round(rewritten - cached, 2),
         "tti_seconds": [round(t, 3) for t in times],
         "tti_median_seconds": round(statistics.median(times), 3),
         "open_cluster_median_seconds": round(statistics.median(opened), 3) if opened else None,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph import __version__, model, store
+from graph import __version__, collector, model, store
 from graph.analyse.anchors import AnchorIssue, Cannibalised, anchor_issues, cannibalisation
 from graph.analyse.content import content_gaps
 from graph.analyse.decisions import DecisionResult
@@ -38,6 +38,7 @@ from graph.outdir import atomic_output
 from graph.parallel import pmap, worker_count
 from graph.records import Article, ArticleConcepts, Concept, ContentGap, Gap, Skipped
 from graph.render.explorer import ExplorerView, write_explorer
+from graph.render.layout import LayoutCache
 from graph.render.report import ReportView, write_report
 from graph.render.snapshot import write_view_snapshot
 from graph.reports import ReportData, write_reports
@@ -195,13 +196,13 @@ def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _q
     OUT is locked for the whole build, so a second build of the same OUT fails at once.
     """
     clock = time.perf_counter()
-    with atomic_output(out) as tmp:
-        result = _build_into(tmp, source, out, settings, progress, incremental)
+    with atomic_output(out) as tmp, collector.stages() as settle:
+        result = _build_into(tmp, source, out, settings, progress, incremental, settle)
     return replace(result, seconds=round(time.perf_counter() - clock, 2))
 
 
 def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress: ProgressFn,
-                incremental: bool) -> BuildResult:
+                incremental: bool, settle: Callable[[], None] = lambda: None) -> BuildResult:
     started = datetime.now(UTC).replace(microsecond=0)
     site = Site(settings.site_url, settings.url_pattern)
     digest = hashlib.sha256(f"{__version__}\0{settings!r}".encode())
@@ -214,14 +215,17 @@ def _build_into(tmp: Path, source: Path, out: Path, settings: Settings, progress
         raise UsageError(f"no articles found in {source} ({len(skipped)} unreadable; looked for {kinds})")
     corpus = resolve(raw, site, settings.redirects)
     skipped += corpus.skipped
+    settle()
     vocab, fingerprint = load_vocabulary(settings)
     digest.update(fingerprint.encode())
     extracted = extract_all(corpus.articles, vocab, fingerprint, cache, progress, worker_count(settings.workers))
+    settle()
     progress("analyse", 0, 1)
     result = analyse(corpus, extracted, vocab, site, settings, inputs)
+    settle()
     progress("write", 0, 1)
     built = Built(source, started, site, corpus, vocab, extracted, result, skipped)
-    _write_outputs(tmp, built, settings.load_batch)
+    _write_outputs(tmp, built, settings.load_batch, out if incremental else None)
     cache.save(tmp)
     build_id = digest.hexdigest()[:16]
     _write_manifest(tmp, build_id, source, started)
@@ -256,12 +260,15 @@ class Built:
                           labels, r.decisions.pending, r.cannibalised, r.anchors)
 
 
-def _write_outputs(tmp: Path, built: Built, batch: int) -> None:
-    """The store, graph.trig, reports, validation, explorer and report; the quads stream into the store."""
+def _write_outputs(tmp: Path, built: Built, batch: int, previous: Path | None = None) -> None:
+    """The store, graph.trig, reports, validation, explorer and report; the quads stream into the store.
+
+    `previous` (incremental builds) is the last OUT, whose explorer layouts are reused where unchanged.
+    """
     with _trig_in_background(tmp, built.quads(), batch) as db:
         write_reports(tmp / "reports", built.report_data())
         write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
-        _write_views(tmp, built)
+        _write_views(tmp, built, previous)
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
@@ -293,12 +300,14 @@ def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad], batch: int) -> Iter
     del db
 
 
-def _write_views(tmp: Path, built: Built) -> None:
+def _write_views(tmp: Path, built: Built, previous: Path | None = None) -> None:
     """explorer.html, report.html and the view snapshot `suggest` and `explore` read."""
     r = built.analysis
     view = ExplorerView(built.site.url, built.corpus.articles, r.links.metrics, built.vocab.concepts,
                         list(built.extracted.values()), r.gaps, clusters=r.links.clusters)
-    write_explorer(tmp / "explorer.html", view)
+    layouts = LayoutCache(previous)
+    write_explorer(tmp / "explorer.html", view, layouts)
+    layouts.save(tmp)
     write_report(tmp / "report.html", ReportView(view, r.content_gaps, built.skipped, built=built.started.isoformat()))
     write_view_snapshot(tmp, view)
 

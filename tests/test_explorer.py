@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import re
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from graph.collector import without_gc
 from graph.errors import LinkgraphError
 from graph.records import (
     Article,
@@ -272,6 +274,52 @@ def test_force_layout_keeps_linked_nodes_closer_than_unlinked() -> None:
     first, second = range(15), range(15, 30)
     assert 2 * mean_distance(first, first) < mean_distance(first, second)
     assert 2 * mean_distance(second, second) < mean_distance(first, second)
+
+
+def test_layout_cache_reuses_positions_of_an_unchanged_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout, "PHYSICS_LIMIT", 3)
+    first = layout.LayoutCache()
+    write_explorer(tmp_path / "a" / "explorer.html", tiny_view(), first)
+    first.save(tmp_path / "a")
+    assert first.hits == 0 and len(first.new) == 1
+
+    def no_layout(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached layout must not be computed again")
+
+    monkeypatch.setattr(layout, "force_layout", no_layout)
+    again = layout.LayoutCache(tmp_path / "a")
+    write_explorer(tmp_path / "b" / "explorer.html", tiny_view(), again)
+    assert again.hits == 1
+    assert (tmp_path / "b" / "explorer.html").read_bytes() == (tmp_path / "a" / "explorer.html").read_bytes()
+
+
+def test_layout_cache_recomputes_a_changed_graph_or_a_damaged_entry(tmp_path: Path) -> None:
+    pairs = [(0, 1), (1, 2)]
+    first = layout.LayoutCache()
+    expected = first.layout(3, pairs, [1.0, 1.0])
+    first.save(tmp_path)
+    assert layout.LayoutCache(tmp_path).layout(3, pairs, [1.0, 1.0]).tolist() == expected.tolist()
+    changed = layout.LayoutCache(tmp_path)
+    changed.layout(3, [(0, 1), (0, 2)], [1.0, 1.0])
+    assert changed.hits == 0
+    key = layout.layout_key(3, pairs, [1.0, 1.0])
+    (tmp_path / "cache" / layout.LAYOUT_FILE).write_text(json.dumps({key: [[0.5, "x"]] * 3}), encoding="utf-8")
+    damaged = layout.LayoutCache(tmp_path)
+    assert damaged.layout(3, pairs, [1.0, 1.0]).tolist() == expected.tolist() and damaged.hits == 0
+
+
+def test_writers_pause_the_cycle_collector_and_restore_its_state() -> None:
+    seen: list[bool] = []
+    paused = without_gc(lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    paused()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        paused()
+        assert not gc.isenabled(), "a collector the caller turned off stays off"
+    finally:
+        gc.enable()
 
 
 def test_physics_is_on_for_small_graphs(html: str) -> None:

@@ -18,17 +18,19 @@ links and not negated. docs/analysis.md gives the formulas and the measured qual
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import groupby
+from itertools import chain, groupby
 
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, tfidf, words
+from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, terms, tfidf
 from graph.analyse.links import COUNTED, linked_pairs
 from graph.analyse.spots import Paragraph, Spot, first_spot, lead_words, running_text, small_words
+from graph.collector import gc_paused
 from graph.records import Article, ArticleConcepts, Concept, Gap, Mention, Relation
 
 #: Weight of each kind of evidence in the noisy-or.
@@ -85,10 +87,7 @@ class Spread:
 
     def __init__(self, docs: Sequence[Iterable[str]]) -> None:
         self.docs = [set(d) for d in docs]
-        self.df: dict[str, int] = {}
-        for doc in self.docs:
-            for term in doc:
-                self.df[term] = self.df.get(term, 0) + 1
+        self.df: Counter[str] = Counter(chain.from_iterable(self.docs))
 
     def idf(self, term: str, page: int | None = None) -> float:
         """0-1: 1 when one page has the term, 0 when every page does.
@@ -143,11 +142,13 @@ def _page_names(article: Article, j: int, spread: Spread) -> Iterable[_Name]:
 
 
 def _anchor_names(pages: Sequence[Article], row: Mapping[str, int]) -> Iterable[_Name]:
-    """The words each existing body or related link uses, as a name of its target."""
+    """The words each existing body or related link uses, as a name of its target (each pair once)."""
+    seen: set[tuple[str, int]] = set()
     for article in pages:
         for link in article.links:
             j = row.get(link.target or "", -1)
-            if link.kind in COUNTED and j >= 0 and link.target != article.url:
+            if link.kind in COUNTED and j >= 0 and link.target != article.url and (link.anchor, j) not in seen:
+                seen.add((link.anchor, j))
                 yield _Name.of(link.anchor, j, "anchor")
 
 
@@ -167,7 +168,7 @@ class PhraseEvidence:
         row = {a.url: i for i, a in enumerate(pages)}
         self.by_phrase: dict[Words, list[_Name]] = {}
         titles = (nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread))
-        for name in [*titles, *_anchor_names(pages, row)]:
+        for name in dict.fromkeys([*titles, *_anchor_names(pages, row)]):  # a repeated name adds nothing
             if name.words and targets[name.target]:
                 self.by_phrase.setdefault(name.words, []).append(name)
         self.occurs: dict[Words, set[int]] = {}
@@ -423,17 +424,18 @@ class GapFinder:
         self.extracted = extracted
         self.concepts = concepts
         self.targets = [publishable(a) for a in self.pages]
-        self.linked = linked_pairs(self.pages)
-        self.paragraphs = [running_text(a) for a in self.pages]
-        self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
-                         for u, e in extracted.items()}
-        docs = [[w for w, *_ in words(a.title)] + [w for p in ps for w in p.sequence()]
-                for a, ps in zip(self.pages, self.paragraphs, strict=True)]
-        self.lexical = similar(tfidf(docs, max_df=MAX_DF), NEIGHBOURS)
-        self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
-        self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
-        self.explainer = _Explainer(self, relations)
         self._scores: sp.csr_matrix | None = None
+        with gc_paused():
+            self.linked = linked_pairs(self.pages)
+            self.paragraphs = [running_text(a) for a in self.pages]
+            self.mentions = {u: {m.concept: m for m in e.mentions if not m.negated and m.sentence}
+                             for u, e in extracted.items()}
+            docs = [[*terms(a.title), *chain.from_iterable(p.terms for p in ps)]
+                    for a, ps in zip(self.pages, self.paragraphs, strict=True)]
+            self.lexical = similar(tfidf(docs, max_df=MAX_DF), NEIGHBOURS)
+            self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
+            self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
+            self.explainer = _Explainer(self, relations)
 
     def topics(self, url: str) -> tuple[str, ...]:
         """The concepts page `url` is about (none when extraction has no record of it)."""
@@ -457,9 +459,10 @@ class GapFinder:
     def suggest(self, settings: GapSettings) -> list[Gap]:
         """The top suggestions per source page, sorted by score desc, then source, then target."""
         gaps: list[Gap] = []
-        for i, source in enumerate(self.urls):
-            if source not in settings.exclude:
-                gaps.extend(self._explained(self._from(i, settings), settings.per_source))
+        with gc_paused():
+            for i, source in enumerate(self.urls):
+                if source not in settings.exclude:
+                    gaps.extend(self._explained(self._from(i, settings), settings.per_source))
         return sorted(gaps, key=lambda g: (-g.score, g.source, g.target))
 
     def gaps_from(self, url: str, settings: GapSettings) -> list[Gap]:
@@ -483,9 +486,16 @@ class GapFinder:
         return self.explainer.gap(i, j, round(float(self.scores()[i, j]), 3))
 
     def _from(self, i: int, settings: GapSettings) -> list[tuple[int, int, float]]:
-        """Candidate targets of source i that pass the settings, best first."""
-        row = self.scores().getrow(i)
-        return [(i, j, s) for j, s in self._ranked(row.indices, row.data) if self._allowed(i, j, s, settings)]
+        """Candidate targets of source i that pass the settings, best first.
+
+        Scores well below the minimum are dropped before rounding and sorting (most candidates are).
+        """
+        scores = self.scores()
+        span = slice(scores.indptr[i], scores.indptr[i + 1])
+        pages, values = scores.indices[span], scores.data[span]
+        near = values >= settings.min_score - 0.001  # rounding to 3 places moves a score by at most 0.0005
+        ranked = self._ranked(pages[near].tolist(), values[near].tolist())
+        return [(i, j, s) for j, s in ranked if self._allowed(i, j, s, settings)]
 
     def _ranked(self, pages: Sequence[int], values: Sequence[float]) -> list[tuple[int, float]]:
         """(page, rounded score), best first; ties by URL."""
@@ -508,6 +518,8 @@ class GapFinder:
             if gap:
                 kept += 1
                 yield gap
+
+
 
 
 def _label_phrases(labels: Iterable[str]) -> Iterable[Words]:

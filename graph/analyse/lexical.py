@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, chain, compress
 
 import ahocorasick
 import numpy as np
@@ -32,9 +33,12 @@ you your yours
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[a-z0-9]+")
+_SPLIT = re.compile(r"([a-z0-9]+)")
 _ASCII_FOLD = str.maketrans({"-": " ", "/": " "})  # the ASCII part of graph.extract's folding table
 
 Word = tuple[str, int, int]  # (normalised word, start, end) in the original text
+#: Entries of one block of a product held at once (a dense-ish block of 2^22 doubles is 32 MiB).
+BLOCK_ENTRIES = 1 << 22
 
 
 def normalise(word: str) -> str:
@@ -57,20 +61,44 @@ def fast_fold(text: str) -> str:
     return text.lower().translate(_ASCII_FOLD) if text.isascii() else fold(text)
 
 
+class _Content(dict[str, str]):
+    """Token -> normalised content word, "" for a stop word or lone letter.
+
+    Sites reuse few distinct tokens, so each is normalised once; lookups stay in C (dict.__missing__
+    runs only for a new token).
+    """
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= _MAX_TOKENS:
+            self.clear()
+        dropped = token in STOPWORDS or (len(token) == 1 and not token.isdigit())
+        found = self[token] = "" if dropped else normalise(token)
+        return found
+
+
+_MAX_TOKENS = 1_000_000
+_CONTENT = _Content()
+
+
 def words(text: str) -> list[Word]:
-    """The content words of `text` with their offsets (stop words and lone letters dropped)."""
-    found = []
-    for m in _WORD.finditer(fast_fold(text)):
-        w = m.group()
-        if w in STOPWORDS or (len(w) == 1 and not w.isdigit()):
-            continue
-        found.append((normalise(w), m.start(), m.end()))
-    return found
+    """The content words of `text` with their offsets (stop words and lone letters dropped).
+
+    Built from one regex split and running lengths, so no Python code runs per word.
+    """
+    parts = _SPLIT.split(fast_fold(text))  # separator, token, separator, ..., token, separator
+    ends = list(accumulate(map(len, parts)))  # a token starts where the separator before it ends
+    found = list(map(_CONTENT.__getitem__, parts[1::2]))
+    return list(compress(zip(found, ends[0:-1:2], ends[1::2], strict=True), found))
+
+
+def terms(text: str) -> tuple[str, ...]:
+    """Just the normalised content words of `text` (what `words` gives, without offsets; faster)."""
+    return tuple(filter(None, map(_CONTENT.__getitem__, _WORD.findall(fast_fold(text)))))
 
 
 def phrase(text: str) -> tuple[str, ...]:
     """The normalised content words of a short text, as a phrase key."""
-    return tuple(w for w, *_ in words(text))
+    return terms(text)
 
 
 def tfidf(docs: Sequence[Sequence[str]], max_df: float = 1.0) -> sp.csr_matrix:
@@ -79,24 +107,29 @@ def tfidf(docs: Sequence[Sequence[str]], max_df: float = 1.0) -> sp.csr_matrix:
     Words in more than `max_df` of the documents are dropped: they cost most in similarity products
     and say least.
     """
-    vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for i, doc in enumerate(docs):
-        counts: dict[int, int] = {}
-        for w in doc:
-            j = vocab.setdefault(w, len(vocab))
-            counts[j] = counts.get(j, 0) + 1
-        for j, c in sorted(counts.items()):
-            rows.append(i)
-            cols.append(j)
-            vals.append(1.0 + math.log(c))
-    tf = sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
-    df = np.bincount(tf.indices, minlength=len(vocab))
+    tf = _log_counts(_term_counts(docs))
+    df = np.bincount(tf.indices, minlength=tf.shape[1])
     idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
     idf[df > max_df * len(docs)] = 0.0
     weighted = sp.csr_matrix(tf.multiply(idf[np.newaxis, :]))
     weighted.eliminate_zeros()
     return normalise_rows(weighted)
+
+
+def _term_counts(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    """Documents x words occurrence counts; words numbered in order of first use, as similarity sums follow it."""
+    vocab: dict[str, int] = {}
+    cols = np.fromiter((vocab.setdefault(w, len(vocab)) for doc in docs for w in doc), dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), [len(doc) for doc in docs])
+    counts = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
+    counts.sum_duplicates()
+    return counts
+
+
+def _log_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Sublinear tf, 1 + log(count), with math.log per distinct count so values match scalar code exactly."""
+    table = np.array([0.0, *(1.0 + math.log(c) for c in range(1, int(counts.data.max(initial=0)) + 1))])
+    return sp.csr_matrix((table[counts.data.astype(np.int64)], counts.indices, counts.indptr), shape=counts.shape)
 
 
 def normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -107,45 +140,96 @@ def normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def top_k_per_row(matrix: sp.spmatrix, k: int) -> sp.csr_matrix:
-    """Keep the k largest entries of each row (ties: lower column first).
+    """Keep the k largest stored entries of each row (ties: lower column first), indices sorted.
 
-    Only rows with more than k entries are sorted, each by numpy; the loop is over rows, never pairs.
+    Vectorised: the k-th largest value of every row comes from one partition of a padded array, and
+    only entries equal to it need ordering by column. No Python loop over rows or pairs.
 
     >>> top_k_per_row(sp.csr_matrix([[0.1, 0.5, 0.5], [0.0, 0.2, 0.0]]), 1).toarray().tolist()
     [[0.0, 0.5, 0.0], [0.0, 0.2, 0.0]]
     """
-    csr = sp.csr_matrix(matrix, copy=True)
-    csr.sort_indices()
+    csr = sp.csr_matrix(matrix)
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    cut = _kth_largest(csr, k)[rows]
+    keep = csr.data > cut
+    room = k - np.bincount(rows[keep], minlength=csr.shape[0])
+    keep[_first_ties(np.flatnonzero(csr.data == cut), rows, csr.indices, room)] = True
+    return _kept(csr, rows, keep)
+
+
+def _kth_largest(csr: sp.csr_matrix, k: int) -> np.ndarray:
+    """Per row, the k-th largest stored value; -inf for rows with at most k entries (they keep all)."""
     counts = np.diff(csr.indptr)
-    if counts.max(initial=0) <= k:
-        return csr
-    keep = np.ones(csr.nnz, dtype=bool)
-    for r in np.flatnonzero(counts > k):
-        start = csr.indptr[r]
-        order = np.argsort(-csr.data[start : csr.indptr[r + 1]], kind="stable")
-        keep[start + order[k:]] = False
-    rows = np.repeat(np.arange(csr.shape[0]), counts)
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=csr.shape[0]))))
-    return sp.csr_matrix((csr.data[keep], csr.indices[keep], indptr), shape=csr.shape)
+    cut = np.full(csr.shape[0], -np.inf)
+    full = np.flatnonzero(counts > k)
+    if len(full):
+        cut[full] = np.partition(_padded(csr, full), -k, axis=1)[:, -k]
+    return cut
+
+
+def _padded(csr: sp.csr_matrix, full: np.ndarray) -> np.ndarray:
+    """Rows `full` as a dense array whose empty places rank below every stored value.
+
+    Dense-ish rows of positive values (similarities) are simply the dense rows; others are padded
+    with -inf to their longest row.
+    """
+    counts = np.diff(csr.indptr)[full]
+    if counts.sum() * 4 >= len(full) * csr.shape[1] and csr.data.min() > 0:
+        return (csr if len(full) == csr.shape[0] else csr[full]).toarray()
+    at, offset = _row_spans(csr.indptr, full)
+    padded = np.full((len(full), int(counts.max())), -np.inf)
+    padded[np.repeat(np.arange(len(full)), counts), offset] = csr.data[at]
+    return padded
+
+
+def _row_spans(indptr: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat positions of the entries of rows `chosen`, and each entry's offset within its row."""
+    counts = indptr[chosen + 1] - indptr[chosen]
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(indptr[chosen], counts) + offset, offset
+
+
+def _first_ties(ties: np.ndarray, rows: np.ndarray, columns: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Of the entries equal to their row's cut-off, the lowest-column ones that still fit in the row."""
+    ties = ties[np.lexsort((columns[ties], rows[ties]))]
+    tie_rows = rows[ties]
+    starts = np.flatnonzero(np.r_[True, tie_rows[1:] != tie_rows[:-1]]) if len(ties) else ties
+    rank = np.arange(len(ties)) - np.repeat(starts, np.diff(np.r_[starts, len(ties)]))
+    return ties[rank < room[tie_rows]]
+
+
+def _kept(csr: sp.csr_matrix, rows: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
+    """The kept entries as a new matrix with sorted column indices."""
+    at = np.flatnonzero(keep)
+    at = at[np.lexsort((csr.indices[at], rows[at]))]
+    indptr = np.r_[0, np.cumsum(np.bincount(rows[at], minlength=csr.shape[0]))]
+    return sp.csr_matrix((csr.data[at], csr.indices[at], indptr), shape=csr.shape)
 
 
 def product_top_k(left: sp.csr_matrix, rights: Sequence[sp.spmatrix], k: int, *, drop_diagonal: bool = False,
                   block: int = 256) -> sp.csr_matrix:
     """Top-k per row of left @ rights[0] @ rights[1] ..., computed a block of rows at a time.
 
-    Memory stays at one block's product, so a large site never builds a dense n x n matrix.
+    Memory stays at one block's product (fewer rows per block on wide products), so a large site
+    never builds a dense n x n matrix.
     """
-    parts = []
-    for start in range(0, left.shape[0], block):
-        chunk = sp.csr_matrix(left[start : start + block])
-        for right in rights:
-            chunk = sp.csr_matrix(chunk @ right)
-        if drop_diagonal:
-            chunk.setdiag(0.0, k=start)
-        chunk.eliminate_zeros()
-        parts.append(top_k_per_row(chunk, k))
     width = rights[-1].shape[1] if rights else left.shape[1]
-    return sp.csr_matrix(sp.vstack(parts)) if parts else sp.csr_matrix((0, width))
+    block = max(1, min(block, BLOCK_ENTRIES // max(width, 1)))
+    parts = [_block_top_k(left, rights, start, block, k, drop_diagonal) for start in range(0, left.shape[0], block)]
+    return sp.csr_matrix(sp.vstack(parts, format="csr")) if parts else sp.csr_matrix((0, width))
+
+
+def _block_top_k(left: sp.csr_matrix, rights: Sequence[sp.spmatrix], start: int, block: int, k: int,
+                 drop_diagonal: bool) -> sp.csr_matrix:
+    """Top-k per row of one block of rows of the product."""
+    chunk = sp.csr_matrix(left[start : start + block])
+    for right in rights:
+        chunk = sp.csr_matrix(chunk @ right)
+    if drop_diagonal:
+        rows = np.repeat(np.arange(chunk.shape[0]), np.diff(chunk.indptr))
+        chunk.data[chunk.indices == rows + start] = 0.0
+    chunk.eliminate_zeros()
+    return top_k_per_row(chunk, k)
 
 
 def similar(vectors: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -153,29 +237,44 @@ def similar(vectors: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return product_top_k(vectors, [sp.csr_matrix(vectors.T)], k, drop_diagonal=True)
 
 
+class _Codes(dict[str, str]):
+    """One character per phrase word (astral plane, clear of surrogates); any other word is one shared
+    character no phrase contains. A phrase then matches as a plain substring, a word per character."""
+
+    FIRST, OTHER = 0x10000, "\x00"
+
+    def __missing__(self, word: str) -> str:
+        return self.OTHER
+
+    def add(self, word: str) -> None:
+        if word not in self:
+            self[word] = chr(self.FIRST + len(self))
+
+
 class PhraseIndex:
-    """Finds many word phrases at once in a word sequence (Aho-Corasick over joined words)."""
+    """Finds many word phrases at once in a word sequence (Aho-Corasick over word codes)."""
 
     def __init__(self, phrases: Iterable[tuple[tuple[str, ...], object]]) -> None:
-        keyed: dict[str, list[object]] = {}
+        keyed: dict[tuple[str, ...], list[object]] = {}
         for words_, value in phrases:
             if words_:
-                keyed.setdefault(" " + " ".join(words_) + " ", []).append(value)
+                keyed.setdefault(tuple(words_), []).append(value)
+        self._codes = _Codes()
+        for word in chain.from_iterable(keyed):
+            self._codes.add(word)
         self._automaton = ahocorasick.Automaton()
         for key, values in keyed.items():
-            self._automaton.add_word(key, (len(key), len(key.split()), tuple(values)))
+            self._automaton.add_word(self._encode(key), (len(key), tuple(values)))
         if keyed:
             self._automaton.make_automaton()
         self._empty = not keyed
+
+    def _encode(self, seq: Iterable[str]) -> str:
+        return "".join(map(self._codes.__getitem__, seq))
 
     def find(self, seq: Sequence[str]) -> Iterator[tuple[int, int, tuple[object, ...]]]:
         """(first word index, end word index, values) for every phrase occurrence in `seq`."""
         if self._empty or not seq:
             return
-        joined, starts = " ", {}
-        for i, w in enumerate(seq):
-            starts[len(joined)] = i
-            joined += w + " "
-        for end, (chars, size, values) in self._automaton.iter(joined):
-            first = starts[end - chars + 2]  # the key starts with the space before its first word
-            yield first, first + size, values
+        for last, (size, values) in self._automaton.iter(self._encode(seq)):
+            yield last - size + 1, last + 1, values

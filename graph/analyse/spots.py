@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from graph.analyse.lexical import STOPWORDS, PhraseIndex, Word, fast_fold, words
+from graph.analyse.lexical import STOPWORDS, PhraseIndex, Word, fast_fold, terms, words
 from graph.extract import is_negated
 from graph.ingest.sentences import clean, sentence_at
 from graph.records import Article, LinkKind
@@ -44,22 +45,29 @@ class LinkSpan:
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Paragraph:
     """One paragraph of running text with its content words and existing links."""
 
     section: str
     text: str
-    words: tuple[Word, ...]
+    terms: tuple[str, ...]  # the normalised content words, read once for phrase matching and similarity
     links: tuple[LinkSpan, ...]
     position: int
 
-    def sequence(self) -> list[str]:
+    @cached_property
+    def words(self) -> tuple[Word, ...]:
+        """The content words with their offsets; only paragraphs that get a match need them."""
+        return tuple(words(self.text))
+
+    def sequence(self) -> tuple[str, ...]:
         """The normalised words, for phrase matching."""
-        return [w for w, *_ in self.words]
+        return self.terms
 
     def linked_to(self, first: int, end: int) -> str | None:
         """The target of the link whose anchor holds words first..end-1, if one does."""
+        if not self.links:
+            return None
         start, stop = self.words[first][1], self.words[end - 1][2]
         return next((lk.target for lk in self.links if lk.start <= start and stop <= lk.end), None)
 
@@ -125,7 +133,7 @@ def running_text(article: Article) -> list[Paragraph]:
             continue
         for raw in section.paragraphs:
             text = clean(raw)
-            found.append(Paragraph(section.heading, text, tuple(words(text)), _link_spans(text, article), position))
+            found.append(Paragraph(section.heading, text, terms(text), _link_spans(text, article), position))
             position += len(text) + 1
     return found
 

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from graph.collector import without_gc
 from graph.errors import LinkgraphError
 from graph.render import overview
 from graph.render.graphdata import (
@@ -43,9 +44,10 @@ from graph.render.graphdata import (
     safe_json,
     site_index,
 )
+from graph.render.layout import LayoutCache
 from graph.render.view import REPORTS, ExplorerView, is_plain_name, site_host
 
-__all__ = ["REPORTS", "ExplorerView", "Payload", "data_folder", "explorer_data", "explorer_payload",
+__all__ = ["REPORTS", "ExplorerView", "LayoutCache", "Payload", "data_folder", "explorer_data", "explorer_payload",
            "render_explorer", "safe_json", "site_host", "write_explorer"]
 
 Json = dict[str, Any]
@@ -68,21 +70,25 @@ def data_folder(path: Path) -> Path:
     return path.with_name(f"{path.stem}-data")
 
 
-def write_explorer(path: Path, view: ExplorerView) -> None:
-    """Write the explorer page to `path` (parent folders are created), and its data files if it has any."""
-    write_payload(path, view, explorer_payload(view, data_folder(path).name), build=path.parent)
+@without_gc
+def write_explorer(path: Path, view: ExplorerView, layouts: LayoutCache | None = None) -> None:
+    """Write the explorer page to `path` (parent folders are created), and its data files if it has any.
+
+    `layouts` lends the node positions of graphs an earlier build laid out, and learns this build's.
+    """
+    write_payload(path, view, explorer_payload(view, data_folder(path).name, layouts=layouts), build=path.parent)
 
 
 def explorer_payload(view: ExplorerView, folder: str = "explorer-data", focus: Sequence[str] = (),
-                     caption: str = "") -> Payload:
+                     caption: str = "", layouts: LayoutCache | None = None) -> Payload:
     """The whole site as one graph, or above OVERVIEW_LIMIT pages a cluster overview plus cluster files."""
     index = site_index(view)
     head = {"site": index.host, "counts": counts(index), "focus": list(focus),
             "edgeStyles": {**edge_styles(), **overview.edge_styles()}}
     if len(index.pages) > overview.OVERVIEW_LIMIT:
-        data, extra = overview.overview_data(index, folder)
+        data, extra = overview.overview_data(index, folder, layouts)
         return Payload({**head, "mode": "overview", **data}, extra, caption)
-    return Payload({**head, "mode": "full", **graph_data(index)}, {}, caption)
+    return Payload({**head, "mode": "full", **graph_data(index, layouts=layouts)}, {}, caption)
 
 
 def explorer_data(view: ExplorerView) -> Json:

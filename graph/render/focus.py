@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graph.collector import without_gc
 from graph.errors import UsageError
 from graph.records import ArticleConcepts, Mention
 from graph.render.explorer import data_folder, explorer_payload, write_payload
@@ -35,6 +36,7 @@ class FocusSummary:
     concepts: int
 
 
+@without_gc
 def write_focused_explorer(path: Path, view: ExplorerView, focus: str, hops: int,
                            build: Path | None = None) -> FocusSummary:
     """Write an explorer of the subgraph within `hops` of `focus`; `build` is where its report links go.

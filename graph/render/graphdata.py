@@ -11,6 +11,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from graph.records import Article, ArticleConcepts, Concept, ConceptType, Gap, LinkKind, LinkStatus, PageMetrics
@@ -70,6 +72,8 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "mentions": EdgeStyle("Page mentions concept", "#c9b8dd", 0.5, dashes=(1, 3), arrows=False, shown=False),
 }
 LINK_EDGE_KINDS = {LinkKind.BODY: "body", LinkKind.RELATED: "related", LinkKind.NAV: "nav"}
+_CONCEPT_OF = attrgetter("concept")
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False, check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,12 @@ def site_index(view: ExplorerView) -> SiteIndex:
                      dict(gaps_from), gaps_out, gaps_in, extracted)
 
 
-def graph_data(index: SiteIndex, urls: Collection[str] | None = None) -> Json:
-    """Nodes, edges, details and layout mode for the pages `urls`, in that order (all pages when None)."""
+def graph_data(index: SiteIndex, urls: Collection[str] | None = None,
+               layouts: layout.LayoutCache | None = None) -> Json:
+    """Nodes, edges, details and layout mode for the pages `urls`, in that order (all pages when None).
+
+    `layouts` holds positions computed before, for a graph too big for the browser's physics.
+    """
     ordered = list(index.pages) if urls is None else [u for u in dict.fromkeys(urls) if u in index.pages]
     chosen = set(ordered)
     found = [index.extracted[u] for u in ordered if u in index.extracted]
@@ -121,7 +129,7 @@ def graph_data(index: SiteIndex, urls: Collection[str] | None = None) -> Json:
     edges = _numbered([*_link_edges(links), *_gap_edges(gaps), *_concept_edges(found, concept_ids)])
     physics = len(nodes) <= layout.PHYSICS_LIMIT
     if not physics:
-        layout.place(nodes, edges)
+        layout.place(nodes, edges, cache=layouts)
     details = {u: _page_detail(index, u) for u in ordered}
     details.update(_concept_details(index.view.concepts, found, concept_ids))
     return {"physics": physics, "nodes": nodes, "edges": edges, "details": details}
@@ -141,8 +149,7 @@ def safe_json(data: object) -> str:
     >>> safe_json({"title": "</script><img src=x>"})
     '{"title":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x\\\\u003e"}'
     """
-    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _ENCODER.encode(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # --- pages and links ---------------------------------------------------------------------------
@@ -153,9 +160,11 @@ def page_links(pages: Mapping[str, Article]) -> LinkCounts:
     found: LinkCounts = Counter()
     for source, article in pages.items():
         for link in article.links:
-            kind, target = LINK_EDGE_KINDS.get(link.kind), link.target
-            if kind and target is not None and target in pages and target != source:
-                found[(source, target, kind)] += 1
+            target = link.target
+            if target is not None and target != source and target in pages:
+                kind = LINK_EDGE_KINDS.get(link.kind)
+                if kind:
+                    found[(source, target, kind)] += 1
     return found
 
 
@@ -238,12 +247,8 @@ def _numbered(edges: list[Json]) -> list[Json]:
 
 def concepts_in_use(extracted: Iterable[ArticleConcepts], known: Mapping[str, Concept]) -> list[str]:
     """Concept IRIs these pages are about or mention, in first-seen order (unknown IRIs dropped)."""
-    seen: dict[str, None] = {}
-    for found in extracted:
-        for iri in (*found.about, *(m.concept for m in found.mentions)):
-            if iri in known:
-                seen.setdefault(iri, None)
-    return list(seen)
+    seen = dict.fromkeys(chain.from_iterable(chain(f.about, map(_CONCEPT_OF, f.mentions)) for f in extracted))
+    return [iri for iri in seen if iri in known]
 
 
 def _concept_node(concept: Concept) -> Json:

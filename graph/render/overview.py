@@ -18,7 +18,7 @@ from typing import Any
 
 from graph.records import PageMetrics
 from graph.render.graphdata import PAGE_BORDER, SiteIndex, graph_data, node_color, safe_json, short
-from graph.render.layout import place
+from graph.render.layout import LayoutCache, place
 
 Json = dict[str, Any]
 
@@ -94,7 +94,7 @@ def _split(name: str, pages: list[str], size: int) -> Iterator[tuple[str, list[s
         yield (name if parts == 1 else f"{name} (part {i + 1} of {parts})"), pages[i * step:(i + 1) * step]
 
 
-def overview_data(index: SiteIndex, folder: str) -> tuple[Json, dict[str, str]]:
+def overview_data(index: SiteIndex, folder: str, layouts: LayoutCache | None = None) -> tuple[Json, dict[str, str]]:
     """The page's data (cluster nodes and links between them) and {file name: script} for `folder`."""
     groups = page_groups(index)
     group_of = {url: g.number for g in groups for url in g.pages}
@@ -102,10 +102,10 @@ def overview_data(index: SiteIndex, folder: str) -> tuple[Json, dict[str, str]]:
     biggest = max(len(g.pages) for g in groups)
     nodes = [_group_node(g, biggest) for g in groups]
     edges = [_group_edge(i, a, b, n) for i, ((a, b), n) in enumerate(strongest(between, LINES_PER_GROUP))]
-    place(nodes, edges, scale=2.5 * sum(n["size"] for n in nodes) / math.sqrt(len(nodes)))
+    place(nodes, edges, scale=2.5 * sum(n["size"] for n in nodes) / math.sqrt(len(nodes)), cache=layouts)
     near = _neighbours(between)
     details = {g.node_id: _group_detail(index, g, within[g.number], near[g.number]) for g in groups}
-    files = {g.file: register(REGISTER_GROUP, g.number, graph_data(index, g.pages)) for g in groups}
+    files = {g.file: register(REGISTER_GROUP, g.number, graph_data(index, g.pages, layouts)) for g in groups}
     files[PAGES_FILE] = register(REGISTER_PAGES, len(index.pages), _directory(index, group_of))
     data = {"physics": False, "nodes": nodes, "edges": edges, "details": details,
             "groups": [{"name": g.name, "file": f"{folder}/{g.file}", "pages": len(g.pages)} for g in groups],

@@ -21,6 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from graph.collector import without_gc
 from graph.records import Article, ContentGap, Gap, LinkStatus, PageMetrics, Skipped
 from graph.render.charts import Bar, bar_chart
 from graph.render.explorer import csp_markup, environment, inline_asset
@@ -57,6 +58,7 @@ class Table:
         return self.total - len(self.rows)
 
 
+@without_gc
 def write_report(path: Path, data: ReportView) -> None:
     """Write report.html to `path` (parent folders are created); links are relative to its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from graph.collector import without_gc
 from graph.errors import UsageError
 from graph.records import (
     Article,
@@ -35,6 +36,7 @@ FORMAT = 1
 ARTICLE_FIELDS = ("url", "slug", "title", "path", "format", "draft", "noindex")
 
 
+@without_gc
 def write_view_snapshot(out_dir: Path, view: ExplorerView) -> Path:
     """Save `view` as OUT/explorer-data/view.json and return that path."""
     path = out_dir / SNAPSHOT
