@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph import __version__, collector, model, store
+from graph import __version__, collector, iris, model, store
 from graph.analyse.anchors import AnchorIssue, Cannibalised, anchor_issues, cannibalisation
 from graph.analyse.content import content_gaps
 from graph.analyse.decisions import DecisionResult
@@ -43,6 +44,7 @@ from graph.render.report import ReportView, write_report
 from graph.render.snapshot import write_view_snapshot
 from graph.reports import ReportData, write_reports
 from graph.settings import Settings
+from graph.storeupdate import GraphState, Update, changed, copy_previous, fingerprints, update
 from graph.validate import editorial_report, editorial_shapes, load_shapes, write_validation_csv
 from graph.vocab import Vocabulary, load, shipped_files
 
@@ -248,10 +250,18 @@ class Built:
     analysis: Analysis
     skipped: list[Skipped]
 
-    def quads(self) -> Iterator[ox.Quad]:
-        r = self.analysis
-        return _quads(self.corpus, self.extracted, self.vocab, self.site, r.links, r.gaps, r.content_gaps,
+    def quads(self, only: Collection[str] | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or (with `only`) the site graphs plus the article graphs of those page IRIs."""
+        r, corpus = self.analysis, self.corpus
+        if only is not None:
+            corpus = replace(corpus, articles=tuple(a for a in corpus.articles if a.url in only))
+        return _quads(corpus, self.extracted, self.vocab, self.site, r.links, r.gaps, r.content_gaps,
                       build=(str(self.source), self.started))
+
+    def graph_state(self) -> GraphState:
+        """The named graphs this build writes, with fingerprints of the records behind each article graph."""
+        site = tuple(iris.site_graph(self.site.host, name) for name in ("vocabulary", "analysis", "build"))
+        return GraphState(fingerprints(self.corpus.articles, self.extracted), site)
 
     def report_data(self) -> ReportData:
         r = self.analysis
@@ -263,9 +273,10 @@ class Built:
 def _write_outputs(tmp: Path, built: Built, batch: int, previous: Path | None = None) -> None:
     """The store, graph.trig, reports, validation, explorer and report; the quads stream into the store.
 
-    `previous` (incremental builds) is the last OUT, whose explorer layouts are reused where unchanged.
+    `previous` (incremental builds) is the last OUT, whose store is updated instead of loaded again when it
+    can be, and whose explorer layouts are reused where unchanged.
     """
-    with _trig_in_background(tmp, built.quads(), batch) as db:
+    with _trig_in_background(tmp, _load_store(tmp, built, batch, previous)) as db:
         write_reports(tmp / "reports", built.report_data())
         write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
         _write_views(tmp, built, previous)
@@ -284,13 +295,38 @@ def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabul
         yield from model.build_quads(site.host, build[0], __version__, build[1], ended)
 
 
+def _load_store(tmp: Path, built: Built, batch: int, previous: Path | None) -> ox.Store:
+    """OUT/store: the previous build's store with changed graphs replaced, else a full streaming load."""
+    state = built.graph_state()
+    old = GraphState.load(previous) if previous is not None else None
+    path = tmp / store.STORE_DIR
+    db = _updated_store(path, built, old, state, previous, batch) if old and previous else None
+    if db is None:
+        db = store.create(path, built.quads(), batch)
+    state.save(tmp)
+    return db
+
+
+def _updated_store(path: Path, built: Built, old: GraphState, new: GraphState, previous: Path,
+                   batch: int) -> ox.Store | None:
+    """A copy of the previous store brought up to date, or None when a full load is the better (or only) way."""
+    plan: Update = changed(old, new)
+    if not plan.worth_it(len(new.articles)) or not copy_previous(previous, path):
+        return None
+    db = ox.Store(str(path))
+    if update(db, plan, old, new, built.quads(only=frozenset(plan.replaced)), batch):
+        return db
+    del db
+    shutil.rmtree(path)
+    return None
+
+
 @contextmanager
-def _trig_in_background(tmp: Path, quads: Iterable[ox.Quad], batch: int) -> Iterator[ox.Store]:
-    """Load the store, then dump graph.trig on a thread while the caller writes the reports.
+def _trig_in_background(tmp: Path, db: ox.Store) -> Iterator[ox.Store]:
+    """Dump graph.trig on a thread while the caller writes the reports from the loaded store.
 
     pyoxigraph releases the GIL while it serialises, so the dump runs on the second core.
     """
-    db = store.create(tmp / store.STORE_DIR, quads, batch)
     with ThreadPoolExecutor(1, thread_name_prefix="trig") as pool:
         dumped = pool.submit(store.dump, db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
         try:

@@ -73,8 +73,8 @@ def _normalise(href: str, base: str | None) -> str | None:
         return None
     absolute = urljoin(base, href) if base else href
     parts = urlsplit(absolute)
-    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
-        return None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not (parts.hostname or "").rstrip("."):
+        return None  # no host, or only dots ("http://./"): nowhere to go
     return urlunsplit((parts.scheme.lower(), _netloc(parts), _path(parts.path), _query(parts.query), ""))
 
 
