@@ -9,6 +9,7 @@ over a lock whose process is gone, removes the temporary folders and puts the ol
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -18,11 +19,23 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from graph.errors import UsageError
 
 MANIFEST = "build.json"
 LOCK_GRACE_SECONDS = 60.0  # a lock file without a readable owner is young enough to be being written
+
+
+def read_build_json(out: Path, relative: Path) -> Any:
+    """A JSON file a finished build wrote into OUT; a one-line UsageError when it is missing or unreadable."""
+    path = out / relative
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{out} has no {relative.as_posix()}: build it again with `linkgraph build`") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
 
 
 def check_replaceable(out: Path) -> None:

@@ -333,7 +333,6 @@ def _trig_in_background(tmp: Path, db: ox.Store) -> Iterator[ox.Store]:
             yield db
         finally:
             dumped.result()
-    del db
 
 
 def _write_views(tmp: Path, built: Built, previous: Path | None = None) -> None:

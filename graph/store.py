@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +59,17 @@ def create(path: Path, quads: Iterable[ox.Quad], batch: int = 250_000) -> ox.Sto
     batches bound that memory at the price of about a third more CPU.
     """
     store = ox.Store(str(path))
-    stream = iter(quads)
-    while part := list(itertools.islice(stream, max(batch, 1))):
+    for part in batches(quads, batch):
         store.bulk_extend(part)
     store.flush()
     return store
+
+
+def batches(quads: Iterable[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
+    """Consecutive lists of at most `size` quads (at least one), read lazily from `quads`."""
+    stream = iter(quads)
+    while part := list(itertools.islice(stream, max(size, 1))):
+        yield part
 
 
 def open_read_only(out: Path) -> ox.Store:

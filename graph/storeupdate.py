@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -132,7 +132,7 @@ def _rewrite_graph(db: ox.Store, name: ox.NamedNode, quads: list[ox.Quad], batch
         stale = [q for q in db.quads_for_pattern(None, None, None, name) if fresh.pop(_key(q), None) is None]
         for q in stale:
             db.remove(q)
-    for part in _batches(fresh.values(), batch):
+    for part in store.batches(fresh.values(), batch):
         if len(part) > SMALL_LOAD:
             db.bulk_extend(part)
         else:
@@ -148,9 +148,3 @@ def _key(q: ox.Quad) -> object:
         except InvalidOperation:
             return q
     return q
-
-
-def _batches(quads: Iterable[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
-    stream = iter(quads)
-    while part := list(itertools.islice(stream, max(size, 1))):
-        yield part

@@ -27,6 +27,7 @@ from graph.ingest.registry import extensions, read_file
 from graph.ingest.resolve import assign_urls, resolve
 from graph.ingest.source import decode
 from graph.ingest.urls import Site
+from graph.outdir import read_build_json
 from graph.parallel import worker_count
 from graph.pipeline import extract_all, load_vocabulary
 from graph.records import Article, Gap, Skipped
@@ -120,17 +121,11 @@ def _url_given(article: Article, site: Site) -> Article:
 
 def load_built_articles(out: Path) -> list[Article]:
     """The articles OUT was built from, as parsed (before URLs and links are resolved)."""
-    path = out / PARSED
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{out} has no {PARSED.as_posix()}: build it again with `linkgraph build`") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    data = read_build_json(out, PARSED)
     try:
         records = [article_from_json(dict(item)) for items in data.values() for item in items]
     except (AttributeError, KeyError, TypeError, ValueError):
-        raise UsageError(f"{path} was written by another linkgraph version: build again") from None
+        raise UsageError(f"{out / PARSED} was written by another linkgraph version: build again") from None
     return [r for r in records if isinstance(r, Article)]
 
 

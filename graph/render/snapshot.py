@@ -16,6 +16,7 @@ from typing import Any
 
 from graph.collector import without_gc
 from graph.errors import UsageError
+from graph.outdir import read_build_json
 from graph.records import (
     Article,
     ArticleConcepts,
@@ -47,15 +48,10 @@ def write_view_snapshot(out_dir: Path, view: ExplorerView) -> Path:
 
 def load_view(out: Path) -> ExplorerView:
     """The view a finished build in `out` was drawn from; UsageError when it has no snapshot."""
-    path = out / SNAPSHOT
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{out} has no {SNAPSHOT.as_posix()}: build it again with `linkgraph build`") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+    data = read_build_json(out, SNAPSHOT)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UsageError(f"{path} was written by another linkgraph version: build again with `linkgraph build`")
+        raise UsageError(f"{out / SNAPSHOT} was written by another linkgraph version: "
+                         "build again with `linkgraph build`")
     return restore(data)
 
 
