@@ -63,7 +63,7 @@ def make_build(articles: int, folder: Path) -> Path:
     source = SAMPLE if articles == 0 else benchlib.corpus(articles)
     config = source / "linkgraph.toml"
     settings = Settings.load(config) if config.is_file() else Settings()
-    return build(source, folder / "out", settings).out
+    return build(source, folder / "out", settings.with_overrides(trig=True)).out  # Oxigraph server loads graph.trig
 
 
 def with_prefixes(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +44,41 @@ class Group(click.Group):
             sys.exit(4)
 
 
+def _boolean(value: str) -> bool:
+    """`true`/`false` (also yes/no, on/off, 1/0), as in TOML; anything else is a usage error."""
+    word = value.strip().lower()
+    if word not in _BOOLEANS:
+        raise ValueError(value)
+    return _BOOLEANS[word]
+
+
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+def _pairs(value: str) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+_PARSERS: dict[type, Callable[[str], Any]] = {
+    list: lambda value: [v.strip() for v in value.split(",") if v.strip()],
+    dict: _pairs,
+    bool: _boolean,
+}
+
+
 def parse_setting(name: str, value: str) -> Any:
-    """A `--setting NAME VALUE` pair typed by the settings table (lists are comma-separated)."""
+    """A `--setting NAME VALUE` pair typed by the settings table (lists are comma-separated).
+
+    >>> parse_setting("trig", "yes"), parse_setting("workers", "2"), parse_setting("vocabulary", "a.ttl, b.ttl")
+    (True, 2, ['a.ttl', 'b.ttl'])
+    """
     table = {s.name: s for s in SETTINGS}
     if name not in table:
         raise UsageError(f"unknown setting {name!r}; see `linkgraph settings`")
     kind = table[name].type
     try:
-        if kind is list:
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if kind is dict:
-            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
-            return {k.strip(): v.strip() for k, v in pairs}
-        return kind(value)
+        return _PARSERS.get(kind, kind)(value)
     except ValueError as exc:
         raise UsageError(f"setting {name} needs a {kind.__name__}, got {value!r}") from exc
 

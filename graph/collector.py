@@ -46,8 +46,18 @@ def without_gc(function: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def stages() -> Iterator[Callable[[], None]]:
     """A `settle()` to call after each stage: what is alive then stays alive, so the collector stops
-    rescanning it (gc.freeze); everything is handed back to the collector when the block ends."""
+    rescanning it (gc.freeze); everything is handed back to the collector when the block ends.
+
+    `settle()` first collects the stage's own garbage cycles: frozen objects are never collected, so a
+    cycle frozen after its stage (say a finder and its explainer, with their matrices) would be kept
+    for the rest of the build. Only objects made since the last freeze are scanned.
+    """
     try:
-        yield gc.freeze
+        yield _settle
     finally:
         gc.unfreeze()
+
+
+def _settle() -> None:
+    gc.collect()
+    gc.freeze()

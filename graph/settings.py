@@ -43,6 +43,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", int, 0, "Processes for parsing and extraction; 0 = one per CPU core."),
     Setting("load_batch", int, 250_000,
             "Quads per bulk-load batch into the store; bigger is slightly faster but holds ~1.4 KiB more per quad."),
+    Setting("trig", bool, False,
+            "Also write OUT/graph.trig, the whole graph as one TriG file (the store holds the same graph; "
+            "`linkgraph export` writes it in any format on demand)."),
     Setting("gaps_per_source", int, 5, "Most link-gap suggestions listed per source page."),
     Setting("gap_min_score", float, 0.2, "Suggestions scoring below this (0-1) are dropped."),
     Setting("exclude_pages", list, [], "URLs never suggested as link source or target."),
@@ -88,6 +91,7 @@ class Settings:
     max_links_per_article: int = _BY_NAME["max_links_per_article"].default
     workers: int = _BY_NAME["workers"].default
     load_batch: int = _BY_NAME["load_batch"].default
+    trig: bool = _BY_NAME["trig"].default
     gaps_per_source: int = _BY_NAME["gaps_per_source"].default
     gap_min_score: float = _BY_NAME["gap_min_score"].default
     exclude_pages: list[str] = field(default_factory=list)

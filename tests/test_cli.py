@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from graph.cli import cli
 from tests.conftest import SAMPLE
+from tests.rdfcompare import assert_same_graphs
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -74,6 +75,18 @@ def test_setting_override(tmp_path: Path) -> None:
     with (tmp_path / "o" / "reports" / "gaps.csv").open(encoding="utf-8") as fh:
         sources = [r["source_url"] for r in csv.DictReader(fh)]
     assert sources and len(sources) == len(set(sources))
+
+
+def test_trig_setting_writes_graph_trig_equal_to_the_store(tmp_path: Path) -> None:
+    code, _, err = run("build", str(SAMPLE), "--out", str(tmp_path / "o"), "-s", "trig", "yes", "-q")
+    assert code == 0, err
+    assert_same_graphs(tmp_path / "o" / "graph.trig", tmp_path / "o")
+    assert "schema:MedicalWebPage" in (tmp_path / "o" / "graph.trig").read_text(encoding="utf-8")
+
+
+def test_boolean_setting_override_needs_a_boolean(tmp_path: Path) -> None:
+    code, _, err = run("build", str(SAMPLE), "--out", str(tmp_path / "o"), "-s", "trig", "maybe")
+    assert_one_line_error(code, err, 2, "needs a bool")
 
 
 def test_unknown_setting_override_is_exit_2(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_report_headers_and_rows(sample_build: BuildResult, name: str, header: l
 
 
 def test_outputs_exist(sample_build: BuildResult) -> None:
-    for name in ("graph.trig", "explorer.html", "build.json", "store"):
+    for name in ("explorer.html", "report.html", "build.json", "store", "reports/pages.csv"):
         assert (sample_build.out / name).exists()
+    assert not (sample_build.out / "graph.trig").exists(), "graph.trig is written only with the trig setting"
 
 
 def test_link_kinds_and_statuses_are_from_the_contract(sample_build: BuildResult) -> None:
