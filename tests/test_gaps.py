@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 
 import numpy as np
@@ -11,6 +12,7 @@ import scipy.sparse as sp
 from graph.analyse.gaps import GapFinder, GapSettings
 from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, tfidf, top_k_per_row
 from graph.analyse.spots import running_text
+from graph.collector import gc_paused
 from graph.extract import Matcher, drop_generic_about, extract
 from graph.iris import SCHEMA, SKOS
 from graph.records import Article, Concept, ConceptType, Gap, Link, LinkKind, LinkStatus, Relation, Section
@@ -240,6 +242,15 @@ def test_similar_wording_alone_is_not_a_suggestion() -> None:
     assert not gaps(a, b, FILLER)
 
 
+def test_similar_wording_raises_the_score_of_a_proposed_pair() -> None:
+    a = page("a", "Back Care", "With sciatica, gentle walking, warm baths and regular stretching ease a stiff back.")
+    alike = page("b", "Sciatica", "Sciatica eases with gentle walking, warm baths and regular stretching.")
+    unlike = page("b", "Sciatica", "Sciatica is a sharp nerve pain that runs from the buttock down one leg.")
+    others = (FILLER, page("diet", "Diet", "Fresh fruit and whole grains."), page("eyes", "Eyes", "Screens tire them."))
+    assert only(gaps(a, alike, *others), "a", "b").reason == only(gaps(a, unlike, *others), "a", "b").reason
+    assert finder(a, alike, *others).scores()[0, 1] > finder(a, unlike, *others).scores()[0, 1]
+
+
 def test_per_source_cap_keeps_the_best_scoring() -> None:
     a = page("a", "Back Care", "Sciatica, a herniated disc, physical therapy and obesity all matter.")
     targets = [page("b", "Sciatica", "Sciatica is nerve pain."), page("c", "Herniated Disc", "It bulges."),
@@ -279,6 +290,20 @@ def test_suggestions_are_deterministic_and_independent_of_input_order() -> None:
     assert first == gaps(*reversed(articles))
     assert first == sorted(first, key=lambda g: (-g.score, g.source, g.target))
     assert all(0.0 <= g.score <= 1.0 for g in first)
+
+
+def test_a_used_finder_is_freed_by_reference_counting_alone() -> None:
+    """The pipeline freezes the cycle collector between stages: a finder in a cycle would keep its matrices."""
+    articles = [page("a", "Back Care", "Sciatica, a slipped disc and physiotherapy."),
+                page("b", "Sciatica", "Sciatica is nerve pain from a herniated disc."),
+                page("c", "Herniated Disc", "A herniated disc bulges."), FILLER]
+    with gc_paused():
+        used = finder(*articles)
+        assert used.suggest(EVERYTHING) and used.gaps_to(url("b"), EVERYTHING)
+        assert used.explain(url("a"), url("c"))
+        gone = weakref.ref(used)
+        del used
+        assert gone() is None
 
 
 # --- building blocks -----------------------------------------------------------------------------

@@ -9,7 +9,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, terms, tfidf, top_k_per_row, words
+from graph.analyse import lexical
+from graph.analyse.lexical import (
+    PhraseIndex,
+    normalise_rows,
+    phrase,
+    product_top_k,
+    similar,
+    similar_among,
+    terms,
+    tfidf,
+    top_k_per_row,
+    words,
+)
 from graph.analyse.spots import running_text
 from graph.collector import gc_paused
 from graph.records import Article, Section
@@ -45,6 +57,38 @@ def test_similar_drops_self_and_keeps_nearest() -> None:
     np.fill_diagonal(full, 0.0)
     assert (np.diag(near) == 0).all()
     assert (near == slow_top_k(sp.csr_matrix(full), 2)).all()
+
+
+def slow_similar_among(vectors: sp.csr_matrix, candidates: sp.csr_matrix, k: int) -> np.ndarray:
+    """Each candidate pair off the diagonal, its cosine summed word by word; then the plain top-k."""
+    rows = [dict(zip(vectors.getrow(r).indices, vectors.getrow(r).data, strict=True)) for r in range(vectors.shape[0])]
+    cosines = np.zeros(candidates.shape)
+    for i, j in zip(*candidates.nonzero(), strict=True):
+        if i != j:
+            cosines[i, j] = sum(v * rows[j].get(w, 0.0) for w, v in rows[i].items())
+    return slow_top_k(sp.csr_matrix(cosines), k)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_similar_among_keeps_the_nearest_candidates(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(seed)
+    vectors = normalise_rows(sp.csr_matrix(rng.random((40, 15)) * (rng.random((40, 15)) < 0.3)))
+    candidates = sp.csr_matrix(rng.random((40, 40)) < 0.25 + seed / 10)  # some rows: fewer than k
+    for k in (1, 3, 10):
+        fast, slow = similar_among(vectors, candidates, k), slow_similar_among(vectors, candidates, k)
+        assert fast.has_sorted_indices
+        assert ((fast.toarray() > 0) == (slow > 0)).all()
+        assert np.allclose(fast.toarray(), slow, rtol=0, atol=1e-12)
+    whole = similar_among(vectors, candidates, 3).toarray()
+    monkeypatch.setattr(lexical, "PAIR_ENTRIES", 7)  # many small chunks of pairs: the same numbers
+    assert (similar_among(vectors, candidates, 3).toarray() == whole).all()
+
+
+def test_similar_among_equals_similar_when_every_pair_is_a_candidate() -> None:
+    vectors = tfidf([["disc", "back"], ["disc", "back", "leg"], ["leg", "knee"], ["disc", "knee"], ["sleep"]])
+    every = sp.csr_matrix(np.ones((5, 5)))
+    assert np.allclose(similar_among(vectors, every, 2).toarray(), similar(vectors, 2).toarray(), rtol=0, atol=1e-12)
+    assert similar_among(vectors, every, 2).getrow(4).nnz == 0  # no word in common with any page
 
 
 def test_product_top_k_is_the_same_in_any_block_size() -> None:

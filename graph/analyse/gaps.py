@@ -7,27 +7,31 @@ all pairs:
   use when they link to B (weighted by how often those words are linked to B where they occur);
 * direct  -- A names a vocabulary concept B is about;
 * related -- A names concepts clinically related to B's topic (symptom, treatment, risk factor...);
-* lexical -- TF-IDF cosine of the two pages' words (top-k neighbours per page).
+* lexical -- TF-IDF cosine of the two pages' words, for the most similar of the pairs the others propose.
 
 They combine as a noisy-or, ``1 - prod(1 - weight * evidence)``: one strong signal is enough and
 agreeing signals add up. Lexical similarity only supports pairs another signal proposes, since it
-cannot point at anchor words. A suggestion needs an anchor in A's running text, outside existing
-links and not negated. docs/analysis.md gives the formulas and the measured quality.
+cannot point at anchor words, so it is computed for those pairs alone: over all pairs it would be
+quadratic, as nearly every two pages of a large site share some word. A suggestion needs an anchor in
+A's running text, outside existing links and not negated. docs/analysis.md gives the formulas and the
+measured quality.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, groupby
+from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar, terms, tfidf
+from graph.analyse.lexical import PhraseIndex, phrase, product_top_k, similar_among, terms, tfidf
 from graph.analyse.links import COUNTED, linked_pairs
 from graph.analyse.spots import Paragraph, Spot, first_spot, lead_words, running_text, small_words
 from graph.collector import gc_paused
@@ -46,7 +50,8 @@ MIN_COVERAGE, PART_PRIOR = 0.4, 0.3
 #: Names weaker than this are not placed (they could add at most PHRASE * MIN_NAME to a score); concept
 #: weights below MIN_WEIGHT are left out of the sparse products, which keeps them sparse.
 MIN_NAME, MIN_WEIGHT = 0.05, 0.05
-#: Lexical neighbours kept per page; words in more than MAX_DF of pages are left out of similarity.
+#: Of a source page's candidate targets, the most similar NEIGHBOURS get lexical evidence; words in more
+#: than MAX_DF of pages are left out of similarity.
 NEIGHBOURS, MAX_DF = 10, 0.5
 #: Candidate targets kept per source page from each concept product.
 CANDIDATES = 50
@@ -88,14 +93,22 @@ class Spread:
     def __init__(self, docs: Sequence[Iterable[str]]) -> None:
         self.docs = [set(d) for d in docs]
         self.df: Counter[str] = Counter(chain.from_iterable(self.docs))
+        self._known: dict[tuple[str, bool], float] = {}
 
     def idf(self, term: str, page: int | None = None) -> float:
         """0-1: 1 when one page has the term, 0 when every page does.
 
         With `page`, that page is left out: a page always uses its own title words and topic, so only the
-        other pages say whether the words are everyday ones.
+        other pages say whether the words are everyday ones. Remembered per term: a large site asks
+        hundreds of thousands of times about a few thousand terms.
         """
-        own = int(page is not None and term in self.docs[page])
+        key = (term, page is not None and term in self.docs[page])
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = self._idf(*key)
+        return found
+
+    def _idf(self, term: str, own: bool) -> float:
         n, k = len(self.docs) - own, max(self.df.get(term, 0) - own, 0)
         if n <= 1:
             return 1.0
@@ -159,63 +172,32 @@ class PhraseEvidence:
     """A's running text naming B. Weight = max(prior of the name, share of its occurrences linked to B).
 
     Two passes, each linear in the text: the first counts, per phrase, the pages using it and the pages
-    where it already links to each target; the second places the names that carry weight.
+    where it already links to each target; the second places the names that carry weight. Only the
+    placed names are kept: the counts and names, tens of MiB on a large site, go with the build.
     """
 
     def __init__(self, pages: Sequence[Article], paragraphs: Sequence[list[Paragraph]],
                  spread: Spread, targets: Sequence[bool]) -> None:
         self.n = len(pages)
         row = {a.url: i for i, a in enumerate(pages)}
-        self.by_phrase: dict[Words, list[_Name]] = {}
+        by_phrase: dict[Words, list[_Name]] = {}
         titles = (nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread))
         for name in dict.fromkeys([*titles, *_anchor_names(pages, row)]):  # a repeated name adds nothing
             if name.words and targets[name.target]:
-                self.by_phrase.setdefault(name.words, []).append(name)
-        self.occurs: dict[Words, set[int]] = {}
-        self.linked: dict[tuple[Words, int], set[int]] = {}
-        index = PhraseIndex((p, p) for p in self.by_phrase)
-        free = [m for i, paras in enumerate(paragraphs) for para in paras for m in self._count(i, para, index, row)]
-        self.strong = self._strong_names()
-        self.best = self._place(free)
+                by_phrase.setdefault(name.words, []).append(name)
+        counts = _PhraseCounts(row)
+        index = PhraseIndex((p, p) for p in by_phrase)
+        free = [m for i, paras in enumerate(paragraphs) for para in paras for m in counts.count(i, para, index)]
+        self.best = self._place(free, _strong_names(by_phrase, counts))
 
-    def _count(self, source: int, para: Paragraph, index: PhraseIndex, row: Mapping[str, int]) -> Iterator[_Match]:
-        """Record where each phrase occurs and where it is linked already; yield every occurrence."""
-        for first, end, found in _outermost(index.find(para.sequence())):
-            target = row.get(para.linked_to(first, end) or "", -1)
-            for words_ in found:
-                assert isinstance(words_, tuple)
-                self.occurs.setdefault(words_, set()).add(source)
-                if target >= 0:
-                    self.linked.setdefault((words_, target), set()).add(source)
-                else:
-                    yield source, para, first, end, words_
-
-    def link_share(self, name: _Name) -> float:
-        """Of the other pages using these words, the share that link them to the target."""
-        pages = self.occurs.get(name.words, set())
-        linked = self.linked.get((name.words, name.target), set())
-        return (len(linked) - (name.target in linked)) / max(len(pages) - (name.target in pages), 1)
-
-    def _strong_names(self) -> dict[Words, list[tuple[float, _Name]]]:
-        """Per phrase, its names weighing at least MIN_NAME, heaviest first.
-
-        A prior is shared between the pages whose titles offer the same words ('back pain' in many).
-        """
-        strong = {}
-        for words_, names in self.by_phrase.items():
-            owners = len({nm.target for nm in names if nm.prior > 0}) or 1
-            weighed = [(max(nm.prior / owners, self.link_share(nm)), nm) for nm in names]
-            kept = sorted(((w, nm) for w, nm in weighed if w >= MIN_NAME), key=lambda t: (-t[0], t[1].target))
-            if kept:
-                strong[words_] = kept
-        return strong
-
-    def _place(self, free: Iterable[_Match]) -> dict[tuple[int, int], tuple[float, Spot, str]]:
+    @staticmethod
+    def _place(free: Iterable[_Match], strong: Mapping[Words, list[tuple[float, _Name]]]
+               ) -> dict[tuple[int, int], tuple[float, Spot, str]]:
         """Best (weight, spot, kind) per pair; the earliest spot wins among equal weights."""
         best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
         for source, para, first, end, words_ in free:
             spots: dict[tuple[Words, frozenset[str]], Spot | None] = {}
-            for weight, name in self.strong.get(words_, ()):
+            for weight, name in strong.get(words_, ()):
                 key = (source, name.target)
                 if name.target == source or weight <= best.get(key, (0.0,))[0]:
                     continue
@@ -233,11 +215,65 @@ class PhraseEvidence:
         return sp.csr_matrix((vals, ([i for i, _ in keys], [j for _, j in keys])), shape=(self.n, self.n))
 
 
-def _outermost(matches: Iterable[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
-    """Drop matches inside a longer one: 'upper back pain' names one page, and its 'back pain' no other."""
+class _PhraseCounts:
+    """Per phrase, the pages using it and, per target, the pages where it already links there."""
+
+    def __init__(self, row: Mapping[str, int]) -> None:
+        self.row = row
+        self.occurs: defaultdict[Words, set[int]] = defaultdict(set)
+        self.linked: defaultdict[tuple[Words, int], set[int]] = defaultdict(set)
+
+    def count(self, source: int, para: Paragraph, index: PhraseIndex) -> list[_Match]:
+        """Record where each phrase occurs and where it is linked already; the occurrences outside links.
+
+        A list, not a generator: this runs for every paragraph, and most have no match or one.
+        """
+        free: list[_Match] = []
+        for first, end, found in _outermost(index.find(para.sequence())):
+            target = self.row.get(para.linked_to(first, end) or "", -1)
+            for words_ in found:
+                assert isinstance(words_, tuple)
+                self.occurs[words_].add(source)
+                if target >= 0:
+                    self.linked[words_, target].add(source)
+                else:
+                    free.append((source, para, first, end, words_))
+        return free
+
+    def link_share(self, name: _Name) -> float:
+        """Of the other pages using these words, the share that link them to the target."""
+        pages = self.occurs.get(name.words, set())
+        linked = self.linked.get((name.words, name.target), set())
+        return (len(linked) - (name.target in linked)) / max(len(pages) - (name.target in pages), 1)
+
+
+def _strong_names(by_phrase: Mapping[Words, list[_Name]], counts: _PhraseCounts
+                  ) -> dict[Words, list[tuple[float, _Name]]]:
+    """Per phrase, its names weighing at least MIN_NAME, heaviest first.
+
+    A prior is shared between the pages whose titles offer the same words ('back pain' in many).
+    """
+    strong = {}
+    for words_, names in by_phrase.items():
+        owners = len({nm.target for nm in names if nm.prior > 0}) or 1
+        weighed = [(max(nm.prior / owners, counts.link_share(nm)), nm) for nm in names]
+        kept = sorted(((w, nm) for w, nm in weighed if w >= MIN_NAME), key=lambda t: (-t[0], t[1].target))
+        if kept:
+            strong[words_] = kept
+    return strong
+
+
+def _outermost(matches: list[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
+    """Drop matches inside a longer one: 'upper back pain' names one page, and its 'back pain' no other.
+
+    `matches` come by end index (PhraseIndex.find) and no two share both ends, so a stable sort of the
+    reversed list by start orders them by start, longest first, without a Python key function.
+    """
+    if len(matches) < 2:
+        return matches
     kept: list[tuple[int, int, tuple[object, ...]]] = []
     reach = -1  # furthest end of a kept match; every kept match starts at or before the current one
-    for first, end, values in sorted(matches, key=lambda m: (m[0], -m[1])):
+    for first, end, values in sorted(reversed(matches), key=itemgetter(0)):
         if end > reach:
             kept.append((first, end, values))
             reach = end
@@ -332,7 +368,9 @@ class _Explainer:
     """Turns a scored pair into a Gap: anchor words and sentence in A, and a reason a person can check."""
 
     def __init__(self, finder: GapFinder, relations: Sequence[Relation]) -> None:
-        self.f = finder
+        # A weak proxy: the finder holds the explainer, and a strong reference back would make a cycle that
+        # only the collector frees - never, once the pipeline has frozen it with the finder's matrices.
+        self.f: GapFinder = weakref.proxy(finder)
         self.by_concept: dict[str, list[Relation]] = {}
         for r in relations:
             self.by_concept.setdefault(r.subject, []).append(r)
@@ -381,18 +419,19 @@ class _Explainer:
         options: list[Option] = []
         for topic in self.f.topics(self.f.urls[j]):
             for r in self.by_concept.get(topic, ()):
-                mentioned, text = self._relation_text(r, topic)
+                mentioned = r.object if r.subject == topic else r.subject  # the other end from B's topic
                 if mentioned in named:
                     locate = partial(self._spot, i, mentioned, named[mentioned])
-                    options.append((RELATED * RELATED_EACH, f"mentions {text}", mentioned, locate))
+                    options.append((RELATED * RELATED_EACH, f"mentions {self._relation_text(r, topic)}", mentioned,
+                                    locate))
         return options
 
-    def _relation_text(self, r: Relation, topic: str) -> tuple[str, str]:
-        """The concept at the other end of `r` from B's topic, and the relation in words."""
+    def _relation_text(self, r: Relation, topic: str) -> str:
+        """The relation in words, read from the end that is not B's topic (only for relations A names)."""
         kind = r.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         forward, backward = _PHRASES.get(kind, ("{o}, related to {s}", "{s}, related to {o}"))
         s, o = self._label(r.subject), self._label(r.object)
-        return (r.object, forward.format(s=s, o=o)) if r.subject == topic else (r.subject, backward.format(s=s, o=o))
+        return forward.format(s=s, o=o) if r.subject == topic else backward.format(s=s, o=o)
 
     def _spot(self, i: int, concept: str, mention: Mention) -> Spot | None:
         """Where A names the concept: the words extraction found, else any other label of it (cached)."""
@@ -432,7 +471,7 @@ class GapFinder:
                              for u, e in extracted.items()}
             docs = [[*terms(a.title), *chain.from_iterable(p.terms for p in ps)]
                     for a, ps in zip(self.pages, self.paragraphs, strict=True)]
-            self.lexical = similar(tfidf(docs, max_df=MAX_DF), NEIGHBOURS)
+            self.vectors = tfidf(docs, max_df=MAX_DF)
             self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
             self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
             self.explainer = _Explainer(self, relations)
@@ -446,8 +485,7 @@ class GapFinder:
         """Source x target combined score of every candidate pair (sparse; computed once)."""
         if self._scores is None:
             named, direct, related = self.phrases.matrix(), self.concept.direct(), self.concept.via_relations()
-            support = sp.csr_matrix((named + direct + related) > 0, dtype=np.float64)
-            lexical = sp.csr_matrix(self.lexical.multiply(support))
+            lexical = similar_among(self.vectors, named + direct + related, NEIGHBOURS)
             self._scores = noisy_or([(PHRASE, named), (DIRECT, direct), (RELATED, related), (LEXICAL, lexical)])
         return self._scores
 
