@@ -13,6 +13,7 @@ so the same input always yields the same IRIs and several sites can share one st
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from urllib.parse import quote
 
@@ -45,6 +46,12 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _concept_digest(concept: str) -> str:
+    """`_digest(concept)` made once per concept: every page's mention IRIs hash the same few hundred concepts."""
+    return _digest(concept)
+
+
 def site_graph(site_key: str, name: str) -> str:
     """IRI of a site-level graph: 'vocabulary', 'analysis' or 'build'."""
     return f"{SITE}{quote(site_key, safe='.-')}/{name}"
@@ -57,7 +64,7 @@ def link_iri(page: str, index: int) -> str:
 
 def mention_iri(page: str, concept: str) -> str:
     """The mention node of one concept in one page."""
-    return f"{page}#mention-{_digest(concept)}"
+    return f"{page}#mention-{_concept_digest(concept)}"
 
 
 def gap_iri(site_key: str, source: str, target: str) -> str:
@@ -68,6 +75,12 @@ def gap_iri(site_key: str, source: str, target: str) -> str:
 def content_gap_iri(site_key: str, concept: str) -> str:
     """A content gap: one per concept and site."""
     return f"{SITE}{quote(site_key, safe='.-')}/content-gap/{_digest(concept)}"
+
+
+def finding_iri(site_key: str, *key: str) -> str:
+    """An editorial finding of the analysis (a missing link, an ambiguous anchor): a digest of what it is
+    about, not of its rank, so it is stable across builds."""
+    return f"{SITE}{quote(site_key, safe='.-')}/finding/{_digest(*key)}"
 
 
 def code_iri(system: str, value: str) -> str:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pyoxigraph as ox
 
 from graph import iris
+from graph.analyse.findings import AmbiguousAnchor, Findings, MissingKind, MissingLink
 from graph.iris import LG, PROV, RDF, SCHEMA, SKOS, XSD
 from graph.records import (
     Article,
@@ -18,12 +19,14 @@ from graph.records import (
     Link,
     LinkKind,
     LinkStatus,
+    Mention,
     PageMetrics,
 )
 from graph.vocab import Vocabulary
 
 A = ox.NamedNode(f"{RDF}type")
 LINKED = (LinkStatus.OK, LinkStatus.REDIRECT)
+Q = ox.Quad
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -47,6 +50,30 @@ def lit(value: str | int | float | bool | date) -> ox.Literal:
     return ox.Literal(value)
 
 
+@functools.lru_cache(maxsize=1 << 15, typed=True)
+def shared(value: str | int | float) -> ox.Literal:
+    """`lit(value)` made once: counts, weights, headings and anchors recur, and terms are immutable.
+
+    typed=True keeps 1, 1.0 and True apart (they hash alike but are different literals).
+    """
+    return lit(value)
+
+
+# The article graphs' terms, made once: 4.3M quads at 10k articles share them. Each is spelled out as an
+# f-string on LG so tests/test_ontology.py sees it. Nodes new per page (link and mention IRIs) are made
+# with ox.NamedNode directly: 383k of them at 10k would only flush the cache of `n`.
+LG_LINK, LG_LINK_CLASS, LG_SOURCE = n(f"{LG}link"), n(f"{LG}Link"), n(f"{LG}source")
+LG_TARGET, LG_ANCHOR, LG_HREF = n(f"{LG}target"), n(f"{LG}anchorText"), n(f"{LG}href")
+LG_SECTION, LG_SENTENCE, LG_KIND = n(f"{LG}section"), n(f"{LG}sentence"), n(f"{LG}kind")
+LG_STATUS, LG_RECOVERED = n(f"{LG}status"), n(f"{LG}recovered")
+LG_MENTION, LG_MENTION_CLASS, LG_CONCEPT = n(f"{LG}mention"), n(f"{LG}Mention"), n(f"{LG}concept")
+LG_COUNT, LG_NEGATED, LG_WEIGHT, LG_SURFACE = n(f"{LG}count"), n(f"{LG}negated"), n(f"{LG}weight"), n(f"{LG}surface")
+SCHEMA_ABOUT, SCHEMA_MENTIONS = n(f"{SCHEMA}about"), n(f"{SCHEMA}mentions")
+TRUE, FALSE = lit(True), lit(False)
+_KIND = {k: ox.Literal(k.value) for k in LinkKind}
+_STATUS = {s: ox.Literal(s.value) for s in LinkStatus}
+
+
 class _Quads:
     """Collects quads for one graph with short helpers."""
 
@@ -56,7 +83,7 @@ class _Quads:
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal | str) -> None:
         obj = n(o) if isinstance(o, str) else o
-        self.quads.append(ox.Quad(n(s), n(p), obj, self.graph))
+        self.quads.append(Q(n(s), n(p), obj, self.graph))
 
     def opt(self, s: str, p: str, value: object) -> None:
         if value not in (None, "", ()):
@@ -76,8 +103,9 @@ def article_quads(article: Article, concepts: ArticleConcepts) -> list[ox.Quad]:
         q.add(page, f"{SCHEMA}keywords", lit(tag))
     if article.canonical and article.canonical != page:
         q.add(page, f"{LG}canonical", article.canonical)
-    _links(q, article)
-    _mentions(q, page, concepts)
+    for i, link in enumerate(article.links, start=1):
+        _link(q.quads, q.graph, page, i, link)
+    _mentions(q.quads, q.graph, page, concepts)
     return q.quads
 
 
@@ -94,50 +122,51 @@ def _page_fields(a: Article) -> Iterator[tuple[str, object]]:
     yield f"{LG}isNoindex", a.noindex
 
 
-_LINK_PREDICATE = {LinkKind.BODY: f"{SCHEMA}significantLink", LinkKind.RELATED: f"{SCHEMA}relatedLink"}
+_LINK_PREDICATE = {LinkKind.BODY: n(f"{SCHEMA}significantLink"), LinkKind.RELATED: n(f"{SCHEMA}relatedLink")}
 
 
-def _links(q: _Quads, article: Article) -> None:
-    page = article.url
-    for i, link in enumerate(article.links, start=1):
-        node = iris.link_iri(page, i)
-        q.add(page, f"{LG}link", node)
-        q.add(node, f"{RDF}type", f"{LG}Link")
-        q.add(node, f"{LG}source", page)
-        _link_fields(q, node, link)
-        pred = _LINK_PREDICATE.get(link.kind)
-        if pred and link.target and link.status in LINKED and link.target != page:
-            q.add(page, pred, link.target)
+def _link(out: list[ox.Quad], page: ox.NamedNode, url: str, i: int, link: Link) -> None:
+    """The i-th link node of a page (the page node is also the graph); its IRI is new, so it skips the cache."""
+    node = ox.NamedNode(iris.link_iri(url, i))
+    target = n(link.target) if link.target else None
+    out += (Q(page, LG_LINK, node, page), Q(node, A, LG_LINK_CLASS, page), Q(node, LG_SOURCE, page, page))
+    if target is not None:
+        out.append(Q(node, LG_TARGET, target, page))
+    out.append(Q(node, LG_ANCHOR, shared(link.anchor), page))
+    if link.href:
+        out.append(Q(node, LG_HREF, ox.Literal(link.href), page))
+    out.append(Q(node, LG_SECTION, shared(link.section), page))
+    if link.sentence:
+        out.append(Q(node, LG_SENTENCE, ox.Literal(link.sentence), page))
+    out += (Q(node, LG_KIND, _KIND[link.kind], page), Q(node, LG_STATUS, _STATUS[link.status], page),
+            Q(node, LG_RECOVERED, TRUE if link.recovered else FALSE, page))
+    pred = _LINK_PREDICATE.get(link.kind)
+    if pred and target is not None and link.status in LINKED and link.target != url:
+        out.append(Q(page, pred, target, page))
 
 
-def _link_fields(q: _Quads, node: str, link: Link) -> None:
-    if link.target:
-        q.add(node, f"{LG}target", link.target)
-    q.add(node, f"{LG}anchorText", lit(link.anchor))
-    q.opt(node, f"{LG}href", link.href)
-    q.add(node, f"{LG}section", lit(link.section))
-    q.opt(node, f"{LG}sentence", link.sentence)
-    q.add(node, f"{LG}kind", lit(link.kind.value))
-    q.add(node, f"{LG}status", lit(link.status.value))
-    q.add(node, f"{LG}recovered", lit(link.recovered))
-
-
-def _mentions(q: _Quads, page: str, found: ArticleConcepts) -> None:
-    for concept in found.about:
-        q.add(page, f"{SCHEMA}about", concept)
+def _mentions(out: list[ox.Quad], page: ox.NamedNode, url: str, found: ArticleConcepts) -> None:
+    """schema:about, then per mention schema:mentions (unless negated) and its lg:Mention node."""
+    out += (Q(page, SCHEMA_ABOUT, n(concept), page) for concept in found.about)
     for m in found.mentions:
-        if not m.negated:
-            q.add(page, f"{SCHEMA}mentions", m.concept)
-        node = iris.mention_iri(page, m.concept)
-        q.add(page, f"{LG}mention", node)
-        q.add(node, f"{RDF}type", f"{LG}Mention")
-        q.add(node, f"{LG}concept", m.concept)
-        q.add(node, f"{LG}count", lit(m.count))
-        q.add(node, f"{LG}negated", lit(m.negated))
-        q.add(node, f"{LG}weight", lit(float(m.weight)))
-        q.opt(node, f"{LG}surface", m.surface)
-        q.opt(node, f"{LG}section", m.section)
-        q.opt(node, f"{LG}sentence", m.sentence)
+        _mention(out, page, url, m)
+
+
+def _mention(out: list[ox.Quad], page: ox.NamedNode, url: str, m: Mention) -> None:
+    """One mention node; its IRI is new (no cache), every other term is shared."""
+    concept = n(m.concept)
+    node = ox.NamedNode(iris.mention_iri(url, m.concept))
+    if not m.negated:
+        out.append(Q(page, SCHEMA_MENTIONS, concept, page))
+    out += (Q(page, LG_MENTION, node, page), Q(node, A, LG_MENTION_CLASS, page), Q(node, LG_CONCEPT, concept, page),
+            Q(node, LG_COUNT, shared(m.count), page), Q(node, LG_NEGATED, TRUE if m.negated else FALSE, page),
+            Q(node, LG_WEIGHT, shared(float(m.weight)), page))
+    if m.surface:
+        out.append(Q(node, LG_SURFACE, shared(m.surface), page))
+    if m.section:
+        out.append(Q(node, LG_SECTION, shared(m.section), page))
+    if m.sentence:
+        out.append(Q(node, LG_SENTENCE, ox.Literal(m.sentence), page))
 
 
 _ALT = (f"{LG}layLabel", f"{LG}clinicalLabel", f"{LG}abbreviation", f"{LG}ambiguousLabel")
@@ -223,3 +252,49 @@ def build_quads(site_key: str, source: str, version: str, started: datetime, end
     q.add(act, f"{PROV}used", lit(source))
     q.add(act, f"{LG}linkgraphVersion", lit(version))
     return q.quads
+
+
+# --------------------------------------------------------------------------- editorial findings (analysis graph)
+_MISSING_CLASS = {MissingKind.DRUG: n(f"{LG}MissingDrugLink"), MissingKind.TREATMENT: n(f"{LG}MissingTreatmentLink"),
+                  MissingKind.CONDITION: n(f"{LG}MissingConditionLink")}
+_AMBIGUOUS_ANCHOR, _ANCHOR_TEXT = n(f"{LG}AmbiguousAnchor"), n(f"{LG}anchorText")
+_ANCHOR_TARGET, _SOURCE, _CONCEPT = n(f"{LG}anchorTarget"), n(f"{LG}source"), n(f"{LG}concept")
+_SYMPTOM, _TARGET_COUNT, _BEST_TARGET = n(f"{LG}symptom"), n(f"{LG}targetCount"), n(f"{LG}bestTarget")
+_RANK = n(f"{LG}rank")
+
+
+def findings_quads(site_key: str, findings: Findings) -> list[ox.Quad]:
+    """What the editorial named queries read, in the analysis graph: each page's lg:linkRank (and
+    lg:deepPageRank if deep), and each finding as a node with its lg:rank, the row it is in its
+    query's order, so a query reads its first rows instead of sorting the whole site.
+
+    Finding quads are made directly: a big site has hundreds of thousands of them, each node new."""
+    q = _Quads(iris.site_graph(site_key, "analysis"))
+    for page, rank in findings.link_ranks.items():
+        q.add(page, f"{LG}linkRank", lit(rank))
+    for page, rank in findings.deep_ranks.items():
+        q.add(page, f"{LG}deepPageRank", lit(rank))
+    for m in findings.missing:
+        q.quads += _missing_link(q.graph, _finding(site_key, m.kind.value, m.page, m.symptom, m.concept), m)
+    for a in findings.anchors:
+        q.quads += _ambiguous_anchor(q.graph, _finding(site_key, "anchor", a.anchor), a)
+    return q.quads
+
+
+def _finding(site_key: str, *key: str) -> ox.NamedNode:
+    return ox.NamedNode(iris.finding_iri(site_key, *key))
+
+
+def _missing_link(graph: ox.NamedNode, node: ox.NamedNode, m: MissingLink) -> list[ox.Quad]:
+    quads = [ox.Quad(node, A, _MISSING_CLASS[m.kind], graph), ox.Quad(node, _SOURCE, n(m.page), graph),
+             ox.Quad(node, _CONCEPT, n(m.concept), graph), ox.Quad(node, _TARGET_COUNT, lit(m.targets), graph),
+             ox.Quad(node, _BEST_TARGET, n(m.best), graph), ox.Quad(node, _RANK, lit(m.rank), graph)]
+    if m.symptom:
+        quads.append(ox.Quad(node, _SYMPTOM, n(m.symptom), graph))
+    return quads
+
+
+def _ambiguous_anchor(graph: ox.NamedNode, node: ox.NamedNode, a: AmbiguousAnchor) -> list[ox.Quad]:
+    quads = [ox.Quad(node, A, _AMBIGUOUS_ANCHOR, graph), ox.Quad(node, _ANCHOR_TEXT, lit(a.anchor), graph),
+             ox.Quad(node, _RANK, lit(a.rank), graph)]
+    return quads + [ox.Quad(node, _ANCHOR_TARGET, n(target), graph) for target in a.targets]

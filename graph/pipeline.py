@@ -23,6 +23,7 @@ from graph import __version__, collector, iris, model, store, storeload
 from graph.analyse.anchors import AnchorIssue, Cannibalised, anchor_issues, cannibalisation
 from graph.analyse.content import content_gaps
 from graph.analyse.decisions import DecisionResult
+from graph.analyse.findings import Findings, editorial_findings
 from graph.analyse.gaps import GapFinder, GapSettings
 from graph.analyse.inputs import Inputs, apply_inputs, load_inputs
 from graph.analyse.links import LinkAnalysis, analyse_links
@@ -170,6 +171,7 @@ class Analysis:
     decisions: DecisionResult
     cannibalised: list[Cannibalised]
     anchors: list[AnchorIssue]
+    findings: Findings
 
 
 def read_inputs(settings: Settings, site: Site) -> Inputs:
@@ -188,7 +190,7 @@ def analyse(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabu
     decided = apply_inputs(finder, gap_settings, inputs if inputs is not None else read_inputs(settings, site))
     cgaps = content_gaps(list(extracted.values()), vocab.concepts, settings.content_gap_min_articles)
     return Analysis(links, decided.gaps, cgaps, decided, cannibalisation(corpus.articles, extracted, vocab.concepts),
-                    anchor_issues(corpus.articles))
+                    anchor_issues(corpus.articles), editorial_findings(corpus.articles, extracted, vocab, links))
 
 
 def build(source: Path, out: Path, settings: Settings, progress: ProgressFn = _quiet,
@@ -256,7 +258,7 @@ class Built:
         if only is not None:
             corpus = replace(corpus, articles=tuple(a for a in corpus.articles if a.url in only))
         return _quads(corpus, self.extracted, self.vocab, self.site, r.links, r.gaps, r.content_gaps,
-                      build=(str(self.source), self.started))
+                      r.findings, build=(str(self.source), self.started))
 
     def graph_state(self) -> GraphState:
         """The named graphs this build writes, with fingerprints of the records behind each article graph."""
@@ -288,13 +290,14 @@ def _write_outputs(tmp: Path, built: Built, settings: Settings, previous: Path |
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
-           links: LinkAnalysis, gaps: Sequence[Gap], cgaps: Sequence[ContentGap],
+           links: LinkAnalysis, gaps: Sequence[Gap], cgaps: Sequence[ContentGap], findings: Findings,
            build: tuple[str, datetime] | None = None) -> Iterator[ox.Quad]:
     """Every quad of the build, one article at a time: the store loads them without a list of millions."""
     yield from model.vocabulary_quads(vocab, site.host)
     for a in corpus.articles:
         yield from model.article_quads(a, extracted[a.url])
     yield from model.analysis_quads(site.host, links.metrics.values(), gaps, cgaps, links.clusters)
+    yield from model.findings_quads(site.host, findings)
     if build:
         ended = datetime.now(UTC).replace(microsecond=0)
         yield from model.build_quads(site.host, build[0], __version__, build[1], ended)

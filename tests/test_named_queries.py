@@ -9,10 +9,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph import model
+from graph.analyse.findings import Findings, MissingKind, MissingLink, editorial_findings
+from graph.analyse.links import LinkAnalysis
 from graph.errors import UsageError
 from graph.pipeline import BuildResult, build
 from graph.query import PREFIXES, QueryResult, WorkerPool, list_queries, load_query, run_named_query
+from graph.records import Article, ArticleConcepts, Link, LinkKind, LinkStatus, Mention, PageMetrics
 from graph.settings import Settings
+from graph.vocab import build as vocabulary
 
 SITE = "https://example.org/articles/"
 SCIATICA, STONES, FLU, DRUG, PHYSIO, LEGPAIN, FEVER, NSAIDS, SHINGLES = (
@@ -20,7 +25,7 @@ SCIATICA, STONES, FLU, DRUG, PHYSIO, LEGPAIN, FEVER, NSAIDS, SHINGLES = (
     ("sciatica", "kidney-stones", "flu", "ibuprofen", "physio", "leg-pain", "fever", "nsaids", "shingles")
 )
 SAMPLE_SITE = "https://healthguide.example/articles/"
-LGC = PREFIXES["lgc"]
+LGC, LG, SCHEMA = PREFIXES["lgc"], PREFIXES["lg"], PREFIXES["schema"]
 ANALYSIS = "https://w3id.org/linkgraph/site/example.org/analysis"
 VOCAB = "https://w3id.org/linkgraph/site/example.org/vocabulary"
 
@@ -41,7 +46,9 @@ def mention(url: str, concept: str, count: int, sentence: str) -> str:
 
 
 # Sciatica links to no treatment page; kidney stones links one of its two (as a related link);
-# flu's only treatment has no page; shingles links a page, but not its treatment's.
+# flu's only treatment has no page; shingles links a page, but not its treatment's. "Fever" is the
+# anchor of links to two pages (one in navigation). The `store` fixture adds what a build's analysis
+# would find in these pages (link ranks, deep-page ranks, editorial findings).
 FIXTURE = f"""
 @prefix schema: <http://schema.org/> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -83,7 +90,10 @@ FIXTURE = f"""
 {page(LEGPAIN, "lgc:leg-pain", "lgc:shingles", extra=mention(LEGPAIN, "shingles", 3, "Shingles hurts."))}
 {page(FEVER, "lgc:fever", "lgc:shingles", f"schema:significantLink <{FLU}>, <{SHINGLES}>")}
 {page(NSAIDS, "lgc:nsaid", "lgc:ibuprofen", f"schema:significantLink <{DRUG}>")}
-{page(SHINGLES, "lgc:shingles", "lgc:shingles", f"schema:significantLink <{PHYSIO}>")}
+{page(SHINGLES, "lgc:shingles", "lgc:shingles", f"schema:significantLink <{PHYSIO}> ; lg:link <{SHINGLES}#l1>",
+      extra=f'''  <{SHINGLES}#l1> a lg:Link ; lg:source <{SHINGLES}> ; lg:href "/articles/flu/" ;
+      lg:target <{FLU}> ; lg:anchorText "Fever" ; lg:section "" ; lg:kind "nav" ; lg:status "ok" .
+''')}
 
 <{SCIATICA}> {{ <{SCIATICA}> schema:lastReviewed "2024-02-29"^^xsd:date . }}
 <{FLU}> {{ <{FLU}> schema:lastReviewed "2025-01-10"^^xsd:date . }}
@@ -91,8 +101,9 @@ FIXTURE = f"""
 <{LEGPAIN}> {{ <{LEGPAIN}> schema:lastReviewed "2025-07-01T09:30:00"^^xsd:dateTime . }}
 
 <{ANALYSIS}> {{
-  <{SCIATICA}> lg:isDeadEnd true ; lg:inlinks 0 ; lg:linkScore "10.0"^^xsd:decimal .
-  <{LEGPAIN}> lg:isDeadEnd true ; lg:inlinks 2 ; lg:linkScore "30.0"^^xsd:decimal .
+  <{SCIATICA}> lg:isDeadEnd true ; lg:inlinks 0 ; lg:linkScore "10.0"^^xsd:decimal ; lg:depth 5 .
+  <{LEGPAIN}> lg:isDeadEnd true ; lg:inlinks 2 ; lg:linkScore "30.0"^^xsd:decimal ; lg:depth 4 .
+  <{FEVER}> lg:linkScore "50.0"^^xsd:decimal ; lg:depth 2 .
   <{FLU}> lg:isDeadEnd false ; lg:inlinks 1 .
 }}
 """
@@ -109,6 +120,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("editorial") / "store"
     writer = ox.Store(str(path))
     writer.load(FIXTURE, format=ox.RdfFormat.TRIG)
+    writer.extend(analysed(writer))
     writer.flush()
     del writer
     return path
@@ -118,6 +130,37 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pool(store: Path) -> Iterator[WorkerPool]:
     with WorkerPool(store, size=2) as workers:
         yield workers
+
+
+def analysed(store: ox.Store) -> list[ox.Quad]:
+    """What a build's analysis adds for these pages (graph/analyse/findings.py), from records read back
+    out of the store: so the hand-written expectations below test the findings code too."""
+    pages = sorted(typed(store, SCHEMA + "MedicalWebPage"))
+    articles = [Article(p, p, p, "md", url=p, links=tuple(links_of(store, p))) for p in pages]
+    extracted = {p: ArticleConcepts(p, tuple(sorted(objects(store, ox.NamedNode(p), SCHEMA + "about"))),
+                                    tuple(Mention(c, 1, c, "", "") for c in objects(store, ox.NamedNode(p), SCHEMA + "mentions")))
+                 for p in pages}
+    vocab = vocabulary([q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(VOCAB))])
+    metrics = {p: PageMetrics(p, link_score=float(score), inlinks=int(metric(store, p, "inlinks") or 0),
+                              depth=int(depth) if (depth := metric(store, p, "depth")) else None)
+               for p in pages if (score := metric(store, p, "linkScore"))}
+    return model.findings_quads("example.org", editorial_findings(articles, extracted, vocab, LinkAnalysis(metrics, {}, ())))
+
+
+def links_of(store: ox.Store, page: str) -> list[Link]:
+    """The page's lg:Link nodes, and its schema:significantLink / relatedLink pairs (each anchor its own)."""
+    found = [Link(t, t, kind=kind, target=t, status=LinkStatus.OK)
+             for kind, pred in ((LinkKind.BODY, "significantLink"), (LinkKind.RELATED, "relatedLink"))
+             for t in sorted(objects(store, ox.NamedNode(page), SCHEMA + pred))]
+    for node in objects(store, ox.NamedNode(page), LG + "link"):
+        fields = {q.predicate.value.removeprefix(LG): value(q.object) for q in store.quads_for_pattern(ox.NamedNode(node), None, None)}
+        found.append(Link(fields.get("href", ""), fields["anchorText"], kind=LinkKind(fields["kind"]),
+                          target=fields.get("target"), status=LinkStatus(fields["status"])))
+    return found
+
+
+def metric(store: ox.Store, page: str, name: str) -> str | None:
+    return next((value(q.object) for q in store.quads_for_pattern(ox.NamedNode(page), ox.NamedNode(LG + name), None)), None)
 
 
 def named(pool: WorkerPool, name: str, **params: str) -> QueryResult:
@@ -235,6 +278,28 @@ def test_where_to_link_new_page(pool: WorkerPool) -> None:
 
 def test_dead_end_pages(pool: WorkerPool) -> None:
     assert rows(named(pool, "dead-end-pages"), "page", "inlinks") == [(LEGPAIN, "2"), (SCIATICA, "0")]
+
+
+def test_top_pages_deep_pages_and_anchors_read_what_the_analysis_ranked(pool: WorkerPool) -> None:
+    assert rows(named(pool, "top-pages-by-link-score"), "page", "score", "inlinks") == [
+        (FEVER, "50", None), (LEGPAIN, "30", "2"), (SCIATICA, "10", "0")]  # only pages with a link score
+    assert rows(named(pool, "deep-pages"), "page", "depth", "inlinks") == [(LEGPAIN, "4", "2"), (SCIATICA, "5", "0")]
+    anchors = named(pool, "anchors-multiple-targets")
+    assert rows(anchors, "anchor", "targetCount") == [("fever", "2")]  # "fever" and a nav link's "Fever"
+    assert sorted(str(anchors.column("targets")[0].value).split()) == [FEVER, FLU]  # type: ignore[union-attr]
+
+
+def test_a_finding_query_lists_the_first_100_findings_by_rank(tmp_path: Path) -> None:
+    pages = [f"{SITE}p{i:03d}/" for i in range(150)]
+    found = Findings({}, tuple(MissingLink(MissingKind.CONDITION, page, LGC + "shingles", 150 - i, 1, pages[0],
+                                           symptom=LGC + "fever") for i, page in enumerate(pages)))
+    db = ox.Store(str(tmp_path / "store"))
+    db.extend(model.findings_quads("example.org", found))
+    db.flush()
+    del db
+    with WorkerPool(tmp_path / "store", size=1) as workers:
+        result = named(workers, "symptom-pages-not-linking-conditions")
+    assert [r[0] for r in rows(result, "page")] == pages[::-1][:100]  # rank 1 is the last page
 
 
 def test_named_queries_share_one_warm_worker(pool: WorkerPool) -> None:
@@ -363,6 +428,22 @@ def test_where_to_link_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> Non
     assert pages == {p for p in mentioning - about[concept] if not about[concept] & linked(store, p)}
     counts = [int(str(r[0])) for r in rows(result, "mentions")]
     assert pages and counts == sorted(counts, reverse=True)
+
+
+def test_top_pages_and_anchors_match_a_python_check_on_the_sample(sample: tuple[WorkerPool, ox.Store]) -> None:
+    pool, store = sample
+    scores = {value(q.subject): float(value(q.object))
+              for q in store.quads_for_pattern(None, ox.NamedNode(LG + "linkScore"), None)}
+    top = sorted(scores, key=lambda page: (-scores[page], page))[:20]
+    assert [r[0] for r in rows(named(pool, "top-pages-by-link-score"), "page")] == top
+    targets: dict[str, set[str]] = {}
+    for q in store.quads_for_pattern(None, ox.NamedNode(LG + "anchorText"), None):
+        link = ox.NamedNode(value(q.subject))
+        if objects(store, link, LG + "kind") & {"body", "related", "nav"} and (to := objects(store, link, LG + "target")):
+            targets.setdefault(value(q.object).lower(), set()).update(to)
+    expected = sorted(((a, len(t)) for a, t in targets.items() if len(t) > 1), key=lambda x: (-x[1], x[0]))
+    assert expected and rows(named(pool, "anchors-multiple-targets"), "anchor", "targetCount") == [
+        (a, str(n)) for a, n in expected]
 
 
 # ----------------------------------------------------------------------------- a real build with a redirect

@@ -106,6 +106,10 @@ FIXTURE = f"""
       lg:anchorText "lower back" ; lg:score "0.6"^^xsd:decimal .
   _:c1 a lg:ContentGap ; lg:concept lgc:heartburn ; lg:mentionCount 4 ; lg:articleCount 3 .
   _:c2 a lg:ContentGap ; lg:concept lgc:ibuprofen ; lg:mentionCount 1 ; lg:articleCount 1 .
+  # What the analysis ranks for the named queries (graph/analyse/findings.py).
+  <{BACK}> lg:linkRank 1 . <{STRAIN}> lg:linkRank 2 . <{HEART}> lg:linkRank 4 .
+  <{LOWER}> lg:linkRank 3 ; lg:deepPageRank 1 .
+  _:a1 a lg:AmbiguousAnchor ; lg:anchorText "back pain" ; lg:anchorTarget <{BACK}>, <{OLD}> ; lg:rank 1 .
 }}
 """
 
