@@ -17,8 +17,6 @@ import pyoxigraph as ox
 
 from graph.store import batches
 
-_DONE = b""
-
 
 class BackgroundLoad:
     """A new store at `path`, loaded batch by batch on a thread; `finish()` hands it over.
@@ -29,13 +27,13 @@ class BackgroundLoad:
 
     def __init__(self, path: Path, depth: int = 2) -> None:
         self.store = ox.Store(str(path))
-        self._pending: queue.Queue[bytes] = queue.Queue(maxsize=depth)
+        self._pending: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)  # None: no more
         self._error: Exception | None = None
         self._thread = threading.Thread(target=self._load, name="store-load", daemon=True)
         self._thread.start()
 
     def _load(self) -> None:
-        while (data := self._pending.get()) != _DONE:
+        while (data := self._pending.get()) is not None:
             if self._error is None:
                 try:
                     self.store.bulk_load(data, ox.RdfFormat.N_QUADS)
@@ -45,11 +43,11 @@ class BackgroundLoad:
     def put(self, quads: Iterable[ox.Quad]) -> None:
         """Queue one batch (waits while `depth` batches are already waiting)."""
         self._raise()
-        self._pending.put(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        self._pending.put(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
 
     def finish(self) -> ox.Store:
         """Wait for every queued batch; the loaded, flushed store."""
-        self._pending.put(_DONE)
+        self._pending.put(None)
         self._thread.join()
         self._raise()
         self.store.flush()
