@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph import __version__, collector, iris, model, store, storeload
+from graph import __version__, collector, iris, model, store
 from graph.analyse.anchors import AnchorIssue, Cannibalised, anchor_issues, cannibalisation
 from graph.analyse.content import content_gaps
 from graph.analyse.decisions import DecisionResult
@@ -273,20 +273,15 @@ class Built:
 
 
 def _write_outputs(tmp: Path, built: Built, settings: Settings, previous: Path | None = None) -> None:
-    """The store, reports, explorer and report, validation, and graph.trig if asked for.
+    """The store, reports, validation, explorer and report, and graph.trig if asked for.
 
-    A full load runs on a thread (graph/storeload.py) while the reports and views, which need only the
-    records, are written. `previous` (incremental builds) is the last OUT, whose store is updated instead
-    of loaded again when it can be, and whose explorer layouts are reused where unchanged.
+    `previous` (incremental builds) is the last OUT, whose store is updated instead of loaded again when it
+    can be, and whose explorer layouts are reused where unchanged.
     """
-    store_ready = _store(tmp, built, settings.load_batch, previous)
-    try:
+    with _trig_in_background(tmp, _load_store(tmp, built, settings.load_batch, previous), settings.trig) as db:
         write_reports(tmp / "reports", built.report_data())
-        _write_views(tmp, built, previous)
-    finally:
-        db = store_ready()
-    with _trig_in_background(tmp, db, settings.trig):
         write_validation_csv(editorial_report(db, load_shapes(editorial_shapes())), tmp / "reports")
+        _write_views(tmp, built, previous)
 
 
 def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabulary, site: Site,
@@ -303,19 +298,16 @@ def _quads(corpus: Corpus, extracted: dict[str, ArticleConcepts], vocab: Vocabul
         yield from model.build_quads(site.host, build[0], __version__, build[1], ended)
 
 
-def _store(tmp: Path, built: Built, batch: int, previous: Path | None) -> Callable[[], ox.Store]:
-    """OUT/store: the previous build's store with changed graphs replaced, else a full load in the background.
-
-    Returns the function that waits for the store to be ready.
-    """
+def _load_store(tmp: Path, built: Built, batch: int, previous: Path | None) -> ox.Store:
+    """OUT/store: the previous build's store with changed graphs replaced, else a full streaming load."""
     state = built.graph_state()
     old = GraphState.load(previous) if previous is not None else None
     path = tmp / store.STORE_DIR
     db = _updated_store(path, built, old, state, previous, batch) if old and previous else None
+    if db is None:
+        db = store.create(path, built.quads(), batch)
     state.save(tmp)
-    if db is not None:
-        return lambda: db
-    return storeload.start(path, built.quads(), batch).finish
+    return db
 
 
 def _updated_store(path: Path, built: Built, old: GraphState, new: GraphState, previous: Path,
@@ -333,18 +325,18 @@ def _updated_store(path: Path, built: Built, old: GraphState, new: GraphState, p
 
 
 @contextmanager
-def _trig_in_background(tmp: Path, db: ox.Store, wanted: bool) -> Iterator[None]:
-    """Dump graph.trig (if wanted) on a thread while the caller validates the loaded store.
+def _trig_in_background(tmp: Path, db: ox.Store, wanted: bool) -> Iterator[ox.Store]:
+    """Dump graph.trig (if wanted) on a thread while the caller writes the reports from the loaded store.
 
     pyoxigraph releases the GIL while it serialises, so the dump runs on the second core.
     """
     if not wanted:
-        yield
+        yield db
         return
     with ThreadPoolExecutor(1, thread_name_prefix="trig") as pool:
         dumped = pool.submit(store.dump, db, tmp / store.TRIG_FILE, store.Format.from_name("trig"), PREFIXES)
         try:
-            yield
+            yield db
         finally:
             dumped.result()
 
