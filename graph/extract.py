@@ -21,17 +21,18 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import accumulate
-from typing import NamedTuple
+from itertools import accumulate, pairwise
+from operator import attrgetter
+from typing import Protocol
 
 import ahocorasick
 
-from graph.ingest.sentences import clean, sentence_spans
+from graph.ingest.sentences import clean, sentence_at, sentence_breaks, sentence_spans
 from graph.records import Article, ArticleConcepts, Concept, ConceptType, Mention, Section
 
 _FOLD = str.maketrans({"’": "'", "‘": "'", "-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "/": " "})
@@ -248,71 +249,65 @@ class Matcher:
         `context` when given (a title is judged by the whole article).
         """
         if text.isascii():
-            hits = self._select(self._ascii_candidates(text)[0], _CueCheck(self, [text], [context], [0]))
+            hits = self._ascii_hits(text, _CueCheck(self, [text], [context], [0], [0]))[0]
         else:
-            hits = self._scan_general(text, context).hits
+            hits = self._scan_general(text, context)[2]
         return [Hit(concept, start, end, text[start:end]) for start, end, concept in hits]
 
-    def scan(self, texts: Sequence[str], contexts: Sequence[str | None]) -> list[Segment]:
+    def scan(self, texts: Sequence[str], contexts: _Lookup) -> list[Segment]:
         """`find` for each text (with its context), the ASCII ones joined and scanned at once.
 
-        Hit offsets are into the segment's `scanned.text`, where the text starts at `base`.
+        Hit offsets are into the segment's scanned text, where the text starts at the segment's base.
+        `contexts` is only indexed for the texts an ambiguous label turns up in.
         """
-        out: list[Segment | None] = [None] * len(texts)
         plain = [i for i, t in enumerate(texts) if t.isascii()]
-        if plain:
-            segments = self._scan_ascii([texts[i] for i in plain], [contexts[i] for i in plain])
-            for i, segment in zip(plain, segments, strict=True):
-                out[i] = segment
-        return [s if s is not None else self._scan_general(t, c) for s, t, c in zip(out, texts, contexts, strict=True)]
+        joined = self._scan_ascii([texts[i] for i in plain], contexts, plain) if plain else []
+        if len(plain) == len(texts):
+            return joined
+        done = dict(zip(plain, joined, strict=True))
+        return [done[i] if i in done else self._scan_general(t, contexts[i]) for i, t in enumerate(texts)]
 
     def _scan_general(self, text: str, context: str | None) -> Segment:
         """Two scans with word boundaries checked per match: folding text beyond ASCII may turn a
         character that is not a letter into one ('™' into 't'), so the one-scan shortcut does not hold."""
         folded = fold(text)
         candidates = sorted([*_scan(self._folded, folded, 0), *_scan(self._exact, text, 1)])
-        hits = self._select(candidates, _CueCheck(self, [text], [context], [0]))
-        return Segment(Scanned(text, folded, None, _has_post(folded)), 0, hits)
+        return Scanned(text, folded, None), 0, _select(candidates, _CueCheck(self, [text], [context], [0], [0]))
 
-    def _scan_ascii(self, texts: Sequence[str], contexts: Sequence[str | None]) -> list[Segment]:
+    def _scan_ascii(self, texts: Sequence[str], contexts: _Lookup, index: Sequence[int]) -> list[Segment]:
         """Texts joined by newlines: no form holds one, so no match straddles two texts."""
         joined = "\n".join(texts)
         bases = [0, *accumulate(len(t) + 1 for t in texts[:-1])]
-        candidates, folded, triggers = self._ascii_candidates(joined)
-        hits = self._select(candidates, _CueCheck(self, texts, contexts, bases))
-        scanned = Scanned(joined, folded, triggers, _has_post(folded))
-        return [Segment(scanned, base, part) for base, part in zip(bases, _partition(hits, bases), strict=True)]
+        hits, folded, triggers = self._ascii_hits(joined, _CueCheck(self, texts, contexts, bases, index))
+        scanned = Scanned(joined, folded, triggers)
+        return [(scanned, base, part) for base, part in zip(bases, _partition(hits, bases), strict=True)]
 
-    def _ascii_candidates(self, text: str) -> tuple[list[_Candidate], str, list[int]]:
-        """One scan of ASCII text with word boundaries built into the patterns, so only whole words surface."""
+    def _ascii_hits(self, text: str, cued: _CueCheck) -> tuple[list[_Found], str, list[int]]:
+        """Leftmost-longest hits of ASCII text in one scan, and where negation trigger words end.
+
+        Word boundaries are built into the patterns, so only whole words surface. A pattern with one form
+        is settled at once unless it overlaps the last hit; others go through `_admit`.
+        """
         folded = text.lower().replace("-", " ").replace("/", " ")  # fold() of ASCII text
-        haystack = _shape(f" {text} ")
-        out: list[_Candidate] = []
+        hits: list[_Found] = []
         triggers: list[int] = []
-        for pattern_end, (length, only, alternatives, trigger) in self._ascii.iter(haystack):
+        last = (-1, 0, "")  # the last hit
+        for pattern_end, (length, only, check, exact, alternatives, trigger) in self._ascii.iter(_shape(f" {text} ")):
             end = pattern_end - 1
-            if only is not None:
-                out.append((end - length, -length, 0, end, only))
+            start = end - length
+            if only is not None and last[1] <= start:
+                if check is None or (text if exact else folded)[start:end] == check:
+                    last = (start, end, only)
+                    hits.append(last)
                 continue
             if trigger:
                 triggers.append(end)
-            for rank, form, exact, key in alternatives:
-                if form is None or (text if exact else folded)[end - length : end] == form:
-                    out.append((end - length, -length, rank, end, key))
-        out.sort()
-        return out, folded, triggers
-
-    @staticmethod
-    def _select(candidates: Sequence[_Candidate], cued: _CueCheck) -> list[tuple[int, int, str]]:
-        """Leftmost-longest candidates; an ambiguous one only with its cue nearby."""
-        hits: list[tuple[int, int, str]] = []
-        last_end = -1
-        for start, _, _, end, key in candidates:
-            if start < last_end or (key.needs_cue and not cued(key.concept, start)):
-                continue
-            hits.append((start, end, key.concept))
-            last_end = end
-        return hits
+            if alternatives and not last[0] < start < last[1]:  # else the last hit covers it
+                keys = (key for _, form, is_exact, key in alternatives
+                        if form is None or (text if is_exact else folded)[start:end] == form)
+                _admit(hits, start, end, keys, cued)
+                last = hits[-1] if hits else last
+        return hits, folded, triggers
 
     def _cued(self, concept: str, collapsed: str) -> bool:
         pattern = self._cues.get(concept)
@@ -320,8 +315,9 @@ class Matcher:
 
     def _compile_ascii(self) -> ahocorasick.Automaton:
         """Both automata's forms and the negation triggers in one automaton, keyed by their words-only shape
-        padded with spaces (see `_ascii_candidates`). A pattern with one form that needs no check carries
-        that form's key as `only`: the common case, taken without a loop."""
+        padded with spaces (see `_ascii_hits`). A pattern with one form that needs no cue carries that
+        form's concept as `only`, and the form as `check` unless the shape alone settles it: the common
+        case, taken without a loop."""
         grouped: dict[str, list[tuple[int, str | None, bool, _Key]]] = {}
         for rank, (automaton, exact) in enumerate(((self._folded, False), (self._exact, True))):
             for form, key in automaton.items() if len(automaton) else ():
@@ -335,57 +331,117 @@ class Matcher:
             trigger = pattern in triggers
             length = len(pattern) - (1 if trigger and not pattern.startswith(" ") else 2)
             alternatives = tuple(grouped.get(pattern, ()))
-            only = alternatives[0][3] if len(alternatives) == 1 and alternatives[0][1] is None and not trigger else None
-            automaton.add_word(pattern, (length, only, alternatives, trigger))
+            only = _only(alternatives) if not trigger else None
+            check, exact = alternatives[0][1:3] if only is not None else (None, False)
+            automaton.add_word(pattern, (length, only, check, exact, alternatives, trigger))
         automaton.make_automaton()
         return automaton
 
 
-class Scanned(NamedTuple):
-    """One text, or several ASCII texts joined by newlines, as the matcher scanned it."""
-
-    text: str
-    folded: str
-    triggers: list[int] | None  # where negation trigger words end; None: not looked for (not ASCII)
-    post: bool  # whether a negation that follows its mention ("was ruled out") can occur anywhere in it
+#: A hit: (start, end, concept), offsets into the scanned text.
+_Found = tuple[int, int, str]
 
 
-class Segment(NamedTuple):
-    """One text's part of a scan: it starts at `base`; `hits` are (start, end, concept) in `scanned.text`."""
+class Scanned:
+    """One text, or several ASCII texts joined by newlines, as the matcher scanned it. Its sentence
+    breaks are found once, for the whole scan, when the first mention asks for its sentence."""
 
-    scanned: Scanned
-    base: int
-    hits: list[tuple[int, int, str]]
+    __slots__ = ("_breaks", "folded", "post", "text", "triggers")
+
+    def __init__(self, text: str, folded: str, triggers: list[int] | None) -> None:
+        self.text, self.folded = text, folded
+        self.triggers = triggers  # where negation trigger words end; None: not looked for (not ASCII)
+        self.post = _has_post(folded)  # whether a negation after its mention ("was ruled out") can occur
+        self._breaks: tuple[list[int], list[int]] | None = None
+
+    def sentence(self, offset: int, base: int, limit: int) -> str:
+        """`sentence_at(text[base:limit], offset - base)`, for the text that starts at `base`.
+
+        Breaks hold only whitespace and a closing quote, and texts are joined by newlines, so a sentence
+        of the joined text cut to [base, limit) is the text's own sentence but for whitespace at its ends.
+        """
+        if self._breaks is None:
+            ends, starts = sentence_breaks(self.text)
+            self._breaks = [*ends, len(self.text)], [0, *starts]  # sentence i is text[starts[i]:ends[i]]
+        ends, starts = self._breaks
+        i = bisect_right(ends, offset)
+        a, b = starts[i], ends[i]
+        if offset < a:  # in the whitespace between two sentences, where no mention starts
+            return sentence_at(self.text[base:limit], offset - base)
+        return clean(self.text[a if a > base else base : b if b < limit else limit])
+
+
+#: One text's part of a scan: the scan, where the text starts in it, and its (start, end, concept) hits.
+Segment = tuple[Scanned, int, list[_Found]]
+
+
+class _Lookup(Protocol):
+    """A text's context by the text's index: a list, or `_Contexts`, which joins one only when asked."""
+
+    def __getitem__(self, i: int, /) -> str | None: ...
 
 
 class _CueCheck:
     """Whether an ambiguous label at an offset of a scan has its concept's cue: in the text's context
-    when it has one, else in the sentences around it."""
+    when it has one, else in the sentences around it. Text i of the scan is text index[i] of `contexts`."""
 
-    def __init__(self, matcher: Matcher, texts: Sequence[str], contexts: Sequence[str | None],
-                 bases: list[int]) -> None:
-        self.matcher, self.texts, self.contexts, self.bases = matcher, texts, contexts, bases
+    def __init__(self, matcher: Matcher, texts: Sequence[str], contexts: _Lookup, bases: list[int],
+                 index: Sequence[int]) -> None:
+        self.matcher, self.texts, self.contexts, self.bases, self.index = matcher, texts, contexts, bases, index
         self.windows: dict[int, str] = {}
 
     def __call__(self, concept: str, start: int) -> bool:
         i = bisect_right(self.bases, start) - 1
-        context = self.contexts[i]
-        if context is None:
-            return self.matcher._cued(concept, " ".join(_near(self.texts[i], start - self.bases[i]).split()))
         if i not in self.windows:
+            context = self.contexts[self.index[i]]
+            if context is None:
+                return self.matcher._cued(concept, " ".join(_near(self.texts[i], start - self.bases[i]).split()))
             self.windows[i] = " ".join(fold(context).split())
         return self.matcher._cued(concept, self.windows[i])
 
 
-def _partition(hits: list[tuple[int, int, str]], bases: list[int]) -> list[list[tuple[int, int, str]]]:
-    """Hits of a joined scan, split by the text they fall in."""
-    parts: list[list[tuple[int, int, str]]] = [[] for _ in bases]
-    i, following = 0, [*bases[1:], sys.maxsize]
-    for hit in hits:
-        while hit[0] >= following[i]:
-            i += 1
-        parts[i].append(hit)
-    return parts
+def _only(alternatives: Sequence[tuple[int, str | None, bool, _Key]]) -> str | None:
+    """The concept of a pattern's one form when that form needs no cue."""
+    if len(alternatives) != 1 or alternatives[0][3].needs_cue:
+        return None
+    return alternatives[0][3].concept
+
+
+def _admit(hits: list[_Found], start: int, end: int, keys: Iterable[_Key], cued: _CueCheck) -> None:
+    """Add a match to the leftmost-longest hits so far, with the result sorting all matches would give.
+
+    Matches come in order of their end, so the hits that start at or after this one lie inside it, and
+    sorting would put it first: it is taken, and they are dropped, when no earlier hit overlaps it and
+    one of its keys (folded form before exact) passes its cue check.
+    """
+    k = len(hits)
+    while k and hits[k - 1][0] >= start:
+        k -= 1
+    if k and hits[k - 1][1] > start:
+        return
+    for key in keys:
+        if not key.needs_cue or cued(key.concept, start):
+            del hits[k:]
+            hits.append((start, end, key.concept))
+            return
+
+
+def _select(candidates: Sequence[_Candidate], cued: _CueCheck) -> list[_Found]:
+    """Leftmost-longest candidates (sorted); an ambiguous one only with its cue nearby."""
+    hits: list[_Found] = []
+    last_end = -1
+    for start, _, _, end, key in candidates:
+        if start < last_end or (key.needs_cue and not cued(key.concept, start)):
+            continue
+        hits.append((start, end, key.concept))
+        last_end = end
+    return hits
+
+
+def _partition(hits: list[_Found], bases: list[int]) -> list[list[_Found]]:
+    """Hits of a joined scan (in order), split by the text they fall in."""
+    cuts = [0, *(bisect_left(hits, (base,)) for base in bases[1:]), len(hits)]
+    return [hits[a:b] for a, b in pairwise(cuts)]
 
 
 def _has_post(folded: str, start: int = 0, end: int = sys.maxsize) -> bool:
@@ -453,6 +509,7 @@ _PSEUDO = re.compile(
 _LIST_WORDS = ("no", "without", "denies", "denied", "deny", "denying", "free of", "absence of", "negative for",
                "rule out", "rules out", "ruled out", "ruling out")
 _VERB_WORDS = ("not", "never", "cannot")
+
 _LIST_TRIGGER = re.compile(rf"\b(?:{'|'.join(map(re.escape, _LIST_WORDS))})\b")
 _VERB_TRIGGER = re.compile(rf"\b(?:{'|'.join(_VERB_WORDS)})\b|n't\b")
 _STOP_CHAR = re.compile(r"[.;:!?()\n]")
@@ -492,11 +549,14 @@ def _negated_folded(text: str, after: str) -> bool:
 
     A pseudo-negation ("no longer", "not only") can only cover a trigger by starting with it: no later
     word of one is a trigger word. So it is tried at the trigger alone, not searched for in the whole text.
+    Triggers are looked for only after the last sentence stop: one before it has the stop in its gap.
     """
     if _POST.match(after):
         return True
+    stop = _LAST_STOP.search(text)
+    since = stop.start() + 1 if stop else 0
     for trigger, is_list in ((_LIST_TRIGGER, True), (_VERB_TRIGGER, False)):
-        found = list(trigger.finditer(text))
+        found = list(trigger.finditer(text, since))
         if not found:
             continue
         last = found[-1]
@@ -517,7 +577,7 @@ class _Acc:
     sentence: str = ""
     negated_all: bool = True
     in_heading: bool = False
-    linked_first: bool = True
+    linked_first: bool = True  # no surface yet, or the one kept stands in a linked sentence: look further
 
 
 def extract(article: Article, matcher: Matcher, max_about: int = 3) -> ArticleConcepts:
@@ -528,40 +588,64 @@ def extract(article: Article, matcher: Matcher, max_about: int = 3) -> ArticleCo
     """
     acc: dict[str, _Acc] = {}
     sections = [s for s in article.sections if not _RELATED.match(s.heading)]
-    context = "\n".join([article.title, *(p for s in sections for p in (s.heading, *s.paragraphs))])
-    segments = iter(matcher.scan(*_texts(article, sections, context)))
-    titled = [concept for _, _, concept in next(segments).hits]
+    segments = iter(matcher.scan(_texts(article, sections), _Contexts(article, sections)))
+    titled = [concept for _, _, concept in next(segments)[2]]
     for concept in titled:
         _add_heading(acc, concept, TITLE_WEIGHT)
     _body(acc, article, sections, segments)
-    tagged = {concept for _ in article.tags for _, _, concept in next(segments).hits}
+    tagged = {concept for _ in article.tags for _, _, concept in next(segments)[2]}
     for concept in tagged & acc.keys():
         acc[concept].weight += TAG_WEIGHT
-    mentions = tuple(_mention(c, a) for c, a in sorted(acc.items()))
+    mentions = tuple([Mention(c, a.count, a.surface, a.section, a.sentence, a.negated_all and not a.in_heading,
+                              round(a.weight, 3), a.in_heading) for c, a in sorted(acc.items())])
     return ArticleConcepts(article.url, _about(titled, mentions, matcher.generic, max_about), mentions)
 
 
-def _texts(article: Article, sections: Sequence[Section], context: str) -> tuple[list[str], list[str | None]]:
-    """Every text extraction reads, in the order `extract` uses them, each with the context its cues may be in."""
-    texts: list[str] = [article.title]
-    contexts: list[str | None] = [context]
+def _texts(article: Article, sections: Sequence[Section]) -> list[str]:
+    """Every text extraction reads, in the order `extract` uses them."""
+    texts = [article.title]
     for section in sections:
-        texts += [section.heading, *section.paragraphs]
-        contexts += ["\n".join((section.heading, *section.paragraphs)), *[None] * len(section.paragraphs)]
-    return texts + list(article.tags), contexts + [context] * len(article.tags)
+        texts.append(section.heading)
+        texts += section.paragraphs
+    return texts + list(article.tags)
+
+
+class _Contexts:
+    """The context of each of `_texts`: the whole article for the title and tags, its section for a
+    heading, None for a paragraph (its cues are looked for around the label). Joined only when an
+    ambiguous label asks, which most articles never do."""
+
+    __slots__ = ("article", "sections", "whole")
+
+    def __init__(self, article: Article, sections: Sequence[Section]) -> None:
+        self.article, self.sections = article, sections
+        self.whole: str | None = None
+
+    def __getitem__(self, i: int) -> str | None:
+        i -= 1  # the title
+        for section in self.sections:
+            if i == 0:
+                return "\n".join((section.heading, *section.paragraphs))
+            if 0 < i <= len(section.paragraphs):
+                return None
+            i -= 1 + len(section.paragraphs)
+        if self.whole is None:
+            parts = (p for s in self.sections for p in (s.heading, *s.paragraphs))
+            self.whole = "\n".join([self.article.title, *parts])
+        return self.whole
 
 
 def _body(acc: dict[str, _Acc], article: Article, sections: Sequence[Section], segments: Iterator[Segment]) -> None:
     anchors = _anchors(article)
     lead = True
     for section in sections:
-        for _, _, concept in next(segments).hits:
+        for _, _, concept in next(segments)[2]:
             _add_heading(acc, concept, HEADING_WEIGHT)
         for paragraph in section.paragraphs:
-            segment = next(segments)
-            if segment.hits:
-                where = _Paragraph(paragraph, segment, section.heading, anchors)
-                _paragraph(acc, segment.hits, where, LEAD_WEIGHT if lead else BODY_WEIGHT)
+            scanned, base, hits = next(segments)
+            if hits:
+                where = _Paragraph(scanned, base, base + len(paragraph), section.heading, anchors)
+                _paragraph(acc, hits, where, LEAD_WEIGHT if lead else BODY_WEIGHT)
             lead = False
 
 
@@ -575,16 +659,36 @@ def _anchors(article: Article) -> dict[str, set[str]]:
 
 class _Paragraph:
     """One paragraph (scanned.text[base:limit]) of a section: where its mentions' negation, sentence and
-    link come from, each worked out once per paragraph rather than once per mention."""
+    link come from, with what holds for the whole paragraph worked out once."""
 
-    __slots__ = ("anchors", "base", "folded", "limit", "post", "scanned", "section", "spans", "text", "triggers")
+    __slots__ = ("anchors", "base", "limit", "post", "scanned", "section")
 
-    def __init__(self, text: str, segment: Segment, section: str, anchors: dict[str, set[str]]) -> None:
-        self.text, self.section, self.anchors = text, section, anchors
-        self.scanned, self.folded, self.triggers, post = segment.scanned
-        self.base, self.limit = segment.base, segment.base + len(text)
-        self.post = post and _has_post(self.folded, self.base, self.limit)
-        self.spans: list[tuple[int, int]] | None = None
+    def __init__(self, scanned: Scanned, base: int, limit: int, section: str, anchors: dict[str, set[str]]) -> None:
+        self.scanned, self.base, self.limit, self.section, self.anchors = scanned, base, limit, section, anchors
+        self.post = scanned.post and _has_post(scanned.folded, base, limit)
+
+    def negated_starts(self, hits: Sequence[_Found]) -> set[int]:
+        """Where the paragraph's negated mentions start; usually nowhere.
+
+        Only a mention a trigger word may reach is worked out in full. `_may_reach` tells which, here
+        from the last trigger word passed: it ends in the 120 characters before the mention with no
+        sentence stop since, or the look-back cuts a word into one.
+        """
+        triggers, folded, base, limit = self.scanned.triggers, self.scanned.folded, self.base, self.limit
+        if triggers is None or self.post:
+            return {start for start, end, _ in hits if self.negated(start, end)}
+        j, stop = bisect_right(triggers, base), bisect_right(triggers, limit)
+        last = -sys.maxsize  # where the last trigger word before the mention ends: none yet
+        out = set()
+        for start, end, _ in hits:
+            while j < stop and triggers[j] <= start:
+                last, j = triggers[j], j + 1
+            low = start - 120
+            if ((last > low and not _STOP_CHAR.search(folded, last, start))
+                    or (low > base and folded.startswith(_TRIGGER_WORDS, low, start))) and _negated_folded(
+                    folded[max(low, base) : start], folded[end : min(end + 40, limit)]):
+                out.add(start)
+        return out
 
     def negated(self, start: int, end: int) -> bool:
         """Same answer as `is_negated(text[start - 120 : start], text[end : end + 40])` (offsets in the scan).
@@ -594,9 +698,10 @@ class _Paragraph:
         """
         low = start - 120 if start - 120 > self.base else self.base
         after = min(end + 40, self.limit)
+        folded = self.scanned.folded
         if self._may_reach(low, start):
-            return _negated_folded(self.folded[low:start], self.folded[end:after])  # fold() keeps offsets
-        return self.post and _POST.match(self.folded[end:after]) is not None
+            return _negated_folded(folded[low:start], folded[end:after])  # fold() keeps offsets
+        return self.post and _POST.match(folded[end:after]) is not None
 
     def _may_reach(self, low: int, start: int) -> bool:
         """Whether a trigger may lie in folded[low:start] after its last sentence stop (a superset).
@@ -604,52 +709,53 @@ class _Paragraph:
         The scan's triggers have a word boundary on both sides and a mention starts at one, so a slice
         makes a trigger only of a word it cuts at its start ("ca|nnot", "pia|no").
         """
-        triggers = self.triggers
+        triggers, folded = self.scanned.triggers, self.scanned.folded
         if triggers is None:
             return True
-        j = bisect_right(triggers, low)
-        if j < len(triggers) and triggers[j] <= start:
-            stop = _LAST_STOP.search(self.folded, low, start)
-            if stop is None or self._trigger_ends_in(stop.start() + 1, start):
+        if _ends_in(triggers, low, start):
+            stop = _LAST_STOP.search(folded, low, start)
+            if stop is None or _ends_in(triggers, stop.start() + 1, start):
                 return True
-        return low > self.base and self.folded.startswith(_TRIGGER_WORDS, low, start)
-
-    def _trigger_ends_in(self, low: int, start: int) -> bool:
-        assert self.triggers is not None
-        j = bisect_right(self.triggers, low)
-        return j < len(self.triggers) and self.triggers[j] <= start
+        return low > self.base and folded.startswith(_TRIGGER_WORDS, low, start)
 
     def sentence(self, start: int) -> str:
-        """`sentence_at(text, start - base)`, splitting the paragraph once however many mentions ask."""
-        if self.spans is None:
-            self.spans = sentence_spans(self.text)
-        if not self.spans:
-            return ""
-        offset = start - self.base
-        i = bisect_right(self.spans, (offset, len(self.text) + 1)) - 1
-        a, b = self.spans[i] if i >= 0 and offset < self.spans[i][1] else self.spans[-1]
-        return clean(self.text[a:b])
-
-    def linked(self, surface: str, sentence: str) -> bool:
-        anchors = self.anchors.get(sentence)
-        return anchors is not None and any(surface.lower() in a for a in anchors)
+        """`sentence_at(paragraph, start - base)`."""
+        return self.scanned.sentence(start, self.base, self.limit)
 
 
-def _paragraph(acc: dict[str, _Acc], hits: Sequence[tuple[int, int, str]], where: _Paragraph, weight: float) -> None:
-    """A paragraph's mentions; sentence and link are looked up only while they can still change the mention."""
+def _ends_in(triggers: list[int], low: int, high: int) -> bool:
+    """Whether a trigger word ends in (low, high]."""
+    j = bisect_right(triggers, low)
+    return j < len(triggers) and triggers[j] <= high
+
+
+def _paragraph(acc: dict[str, _Acc], hits: Sequence[_Found], where: _Paragraph, weight: float) -> None:
+    """A paragraph's mentions. Negation is worked out only where a trigger may reach the mention, and
+    sentence and link only while they can still change the concept's surface."""
+    reduced, negated = weight * NEGATED_FACTOR, where.negated_starts(hits)
     for start, end, concept in hits:
-        negated = where.negated(start, end)
         a = acc.get(concept)
         if a is None:
             a = acc[concept] = _Acc()
-        a.weight += weight * (NEGATED_FACTOR if negated else 1.0)
         a.count += 1
-        a.negated_all = a.negated_all and negated
-        if not negated and (not a.surface or a.linked_first):
-            surface, sentence = where.scanned[start:end], where.sentence(start)
-            linked = where.linked(surface, sentence)
-            if not a.surface or not linked:
-                a.surface, a.section, a.sentence, a.linked_first = surface, where.section, sentence, linked
+        if negated and start in negated:
+            a.weight += reduced
+            continue
+        a.weight += weight
+        a.negated_all = False
+        if a.linked_first:
+            _surface(a, where, start, end)
+
+
+def _surface(a: _Acc, where: _Paragraph, start: int, end: int) -> None:
+    """Keep this mention's words and sentence unless one is kept already and this one is linked:
+    the first mention not in a linked sentence is the best place to add a link."""
+    scanned = where.scanned
+    surface, sentence = scanned.text[start:end], scanned.sentence(start, where.base, where.limit)
+    anchors = where.anchors.get(sentence) if where.anchors else None
+    linked = anchors is not None and any(surface.lower() in anchor for anchor in anchors)
+    if not a.surface or not linked:
+        a.surface, a.section, a.sentence, a.linked_first = surface, where.section, sentence, linked
 
 
 def _add_heading(acc: dict[str, _Acc], concept: str, weight: float) -> None:
@@ -660,15 +766,11 @@ def _add_heading(acc: dict[str, _Acc], concept: str, weight: float) -> None:
     a.negated_all = False
 
 
-def _mention(concept: str, a: _Acc) -> Mention:
-    return Mention(concept, a.count, a.surface, a.section, a.sentence, a.negated_all and not a.in_heading,
-                   round(a.weight, 3), a.in_heading)
-
-
 def _about(titled: Sequence[str], mentions: Sequence[Mention], generic: frozenset[str], limit: int) -> tuple[str, ...]:
     """Concepts named in the title (heaviest first, umbrella terms only if nothing narrower is named),
     else the heaviest concept if it clearly dominates the page."""
-    ranked = sorted((m for m in mentions if not m.negated), key=lambda m: (-m.weight, m.concept))
+    ranked = [m for m in mentions if not m.negated]  # sorted by concept, an order the stable sort keeps
+    ranked.sort(key=attrgetter("weight"), reverse=True)  # among equal weights
     in_title = [m.concept for m in ranked if m.concept in titled]
     specific = [c for c in in_title if c not in generic] or in_title
     if specific:

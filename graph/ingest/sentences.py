@@ -17,10 +17,20 @@ from bisect import bisect_right
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; "e.g." and "i.e." do not end one.
 # The cheap [.!?] test comes first: most positions fail it before the costlier look-behinds run.
 _BOUNDARY = re.compile(r"(?<=[.!?])(?<!\be\.g)(?<!\bi\.e)[\"'”’)]?\s+(?=[A-Z0-9\"“‘(])")
+# The same breaks found faster: matching the stop itself rather than looking behind for it lets the regex
+# engine skip ahead to the next stop instead of trying every position. Group 1 is the closing quote,
+# which stays in the sentence; the match ends where the next sentence starts, as a _BOUNDARY match does.
+_BREAK = re.compile(r"[.!?](?<!\be\.g)(?<!\bi\.e)([\"'”’)]?)\s+(?=[A-Z0-9\"“‘(])")
 
 
 def clean(text: str) -> str:
-    """Collapse whitespace runs to one space (str.split knows the same whitespace as regex \\s)."""
+    """Collapse whitespace runs to one space (str.split knows the same whitespace as regex \\s).
+
+    Most text is clean already, which three quick tests show: every whitespace character but the
+    space is unprintable.
+    """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 
@@ -29,15 +39,24 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return list(_spans(text))
 
 
+def sentence_breaks(text: str) -> tuple[list[int], list[int]]:
+    """Where each sentence but the last ends, and where the next one starts (after the whitespace).
+
+    The sentences are text[0:ends[0]], text[starts[0]:ends[1]], ... text[starts[-1]:]. A break holds only
+    an optional closing quote and whitespace, so text joined from several paragraphs by newlines breaks
+    inside each paragraph exactly where the paragraph alone does.
+    """
+    found = [(m.end(1), m.end()) for m in _BREAK.finditer(text)]
+    return [end for end, _ in found], [start for _, start in found]
+
+
 @functools.lru_cache(maxsize=4)
 def _spans(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of one paragraph, kept for the next call: every link of a paragraph asks again."""
-    spans, start = [], 0
-    for m in _BOUNDARY.finditer(text):
-        spans.append((start, m.start() + len(m.group(0).rstrip())))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
+    ends, starts = sentence_breaks(text)
+    spans = list(zip([0, *starts], [*ends, len(text)], strict=True))
+    if spans[-1][0] == len(text):
+        spans.pop()
     return tuple((a, b) for a, b in spans if text[a:b].strip())
 
 
