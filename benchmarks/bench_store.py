@@ -30,6 +30,7 @@ from rdflib import Dataset
 
 from graph import pipeline, store
 from graph.analyse.content import content_gaps
+from graph.analyse.findings import editorial_findings
 from graph.analyse.links import analyse_links
 
 QUERIES = {
@@ -58,7 +59,8 @@ def inputs(prepared: benchlib.Prepared) -> tuple[Any, ...]:
     links = analyse_links(prepared.corpus.articles, extracted, prepared.vocab.concepts, prepared.site.host,
                           [prepared.site.url])
     cgaps = content_gaps(list(extracted.values()), prepared.vocab.concepts, prepared.settings.content_gap_min_articles)
-    return prepared.corpus, extracted, prepared.vocab, prepared.site, links, [], cgaps
+    findings = editorial_findings(prepared.corpus.articles, extracted, prepared.vocab, links)
+    return prepared.corpus, extracted, prepared.vocab, prepared.site, links, [], cgaps, findings
 
 
 def fresh(tmp: Path, name: str) -> Path:
