@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from graph.analyse import lexical
 from graph.analyse.lexical import (
     PhraseIndex,
+    bounds,
     normalise_rows,
     phrase,
     product_top_k,
@@ -142,7 +143,16 @@ def test_paragraph_offsets_point_at_the_words() -> None:
     article = Article("a.md", "a", "A", "md", sections=(Section("Care", (text,)),))
     (para,) = running_text(article)
     assert para.terms == ("upper", "back", "pain", "stiff", "knee")
-    assert [text[start:end] for _, start, end in para.words] == ["Upper", "back", "pain", "stiff", "knees"]
+    assert [text[slice(*para.span(k, k + 1))] for k in range(5)] == ["Upper", "back", "pain", "stiff", "knees"]
+    assert text[slice(*para.span(1, 3))] == "back pain"
+
+
+def test_bounds_are_the_offsets_words_gives() -> None:
+    text = "The Muscle-Spasms in your back, über 2 weeks: a lot!"
+    found = words(text)
+    flat = bounds(text)
+    assert list(flat) == [start for _, start, _ in found] + [end for *_, end in found]
+    assert list(bounds("")) == [] and list(bounds("the a of")) == []
 
 
 def test_gc_paused_restores_the_collector() -> None:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import math
 import weakref
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, groupby
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -91,7 +93,9 @@ class Spread:
     """
 
     def __init__(self, docs: Sequence[Iterable[str]]) -> None:
-        self.docs = [set(d) for d in docs]
+        # Distinct terms as tuples, not sets: an eighth of the memory (a set per page was the largest
+        # object of a gap build), and a page is asked only about its own names, whose words come first.
+        self.docs = [tuple(dict.fromkeys(d)) for d in docs]
         self.df: Counter[str] = Counter(chain.from_iterable(self.docs))
         self._known: dict[tuple[str, bool], float] = {}
 
@@ -165,7 +169,37 @@ def _anchor_names(pages: Sequence[Article], row: Mapping[str, int]) -> Iterable[
                 yield _Name.of(link.anchor, j, "anchor")
 
 
-_Match = tuple[int, Paragraph, int, int, Words]  # source, paragraph, word span, phrase
+def phrase_names(pages: Sequence[Article], spread: Spread, targets: Sequence[bool]) -> dict[Words, list[_Name]]:
+    """The names of each fit target page, by their words.
+
+    Apart from PhraseEvidence so that `spread` (a word set per page, the largest object of the
+    build) is freed before the text is scanned.
+    """
+    row = {a.url: i for i, a in enumerate(pages)}
+    by_phrase: dict[Words, list[_Name]] = {}
+    titles = (nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread))
+    for name in dict.fromkeys([*titles, *_anchor_names(pages, row)]):  # a repeated name adds nothing
+        if name.words and targets[name.target]:
+            by_phrase.setdefault(name.words, []).append(name)
+    return by_phrase
+
+
+#: Numbers a match outside links takes in PhraseEvidence's flat list: page, paragraph, word span, phrase.
+_MATCH = 5
+
+
+class _Placed(NamedTuple):
+    """A name placed in a source page; the spot itself is found again when explained, as few pairs are."""
+
+    weight: float
+    para: Paragraph
+    first: int
+    end: int
+    name: _Name
+
+    def spot(self) -> Spot | None:
+        """The anchor, sentence and section (found when placed, so never None here)."""
+        return self.para.spot(self.first, self.end, self.name.lead, self.name.small)
 
 
 class PhraseEvidence:
@@ -173,93 +207,87 @@ class PhraseEvidence:
 
     Two passes, each linear in the text: the first counts, per phrase, the pages using it and the pages
     where it already links to each target; the second places the names that carry weight. Only the
-    placed names are kept: the counts and names, tens of MiB on a large site, go with the build.
+    placed names are kept: the counts and names, tens of MiB on a large site, go with the build. The
+    matches between the passes are numbers in one flat array, a fifth of the memory of tuples.
     """
 
     def __init__(self, pages: Sequence[Article], paragraphs: Sequence[list[Paragraph]],
-                 spread: Spread, targets: Sequence[bool]) -> None:
+                 by_phrase: Mapping[Words, list[_Name]]) -> None:
         self.n = len(pages)
-        row = {a.url: i for i, a in enumerate(pages)}
-        by_phrase: dict[Words, list[_Name]] = {}
-        titles = (nm for j, a in enumerate(pages) for nm in _page_names(a, j, spread))
-        for name in dict.fromkeys([*titles, *_anchor_names(pages, row)]):  # a repeated name adds nothing
-            if name.words and targets[name.target]:
-                by_phrase.setdefault(name.words, []).append(name)
-        counts = _PhraseCounts(row)
-        index = PhraseIndex((p, p) for p in by_phrase)
-        free = [m for i, paras in enumerate(paragraphs) for para in paras for m in counts.count(i, para, index)]
-        self.best = self._place(free, _strong_names(by_phrase, counts))
+        counts = _PhraseCounts({a.url: i for i, a in enumerate(pages)})
+        index = PhraseIndex((p, k) for k, p in enumerate(by_phrase))  # a phrase is known by its number
+        free = array("I")
+        for i, paras in enumerate(paragraphs):
+            for k, para in enumerate(paras):
+                counts.count(i, k, para, index, free)
+        self.best = self._place(paragraphs, free, _strong_names(list(by_phrase.values()), counts))
 
     @staticmethod
-    def _place(free: Iterable[_Match], strong: Mapping[Words, list[tuple[float, _Name]]]
-               ) -> dict[tuple[int, int], tuple[float, Spot, str]]:
-        """Best (weight, spot, kind) per pair; the earliest spot wins among equal weights."""
-        best: dict[tuple[int, int], tuple[float, Spot, str]] = {}
-        for source, para, first, end, words_ in free:
+    def _place(paragraphs: Sequence[list[Paragraph]], free: array[int],
+               strong: Mapping[int, list[tuple[float, _Name]]]) -> dict[tuple[int, int], _Placed]:
+        """Best placed name per pair; the earliest spot wins among equal weights."""
+        best: dict[tuple[int, int], _Placed] = {}
+        for source, k, first, end, phrase_ in zip(*(free[o::_MATCH] for o in range(_MATCH)), strict=True):
+            para = paragraphs[source][k]
             spots: dict[tuple[Words, frozenset[str]], Spot | None] = {}
-            for weight, name in strong.get(words_, ()):
+            for weight, name in strong.get(phrase_, ()):
                 key = (source, name.target)
                 if name.target == source or weight <= best.get(key, (0.0,))[0]:
                     continue
                 look = (name.lead, name.small)
                 if look not in spots:
                     spots[look] = para.spot(first, end, *look)
-                if found := spots[look]:
-                    best[key] = (weight, found, name.kind)
+                if spots[look]:
+                    best[key] = _Placed(weight, para, first, end, name)
         return best
 
     def matrix(self) -> sp.csr_matrix:
         """Source x target phrase evidence."""
         keys = sorted(self.best)
-        vals = [self.best[k][0] for k in keys]
+        vals = [self.best[k].weight for k in keys]
         return sp.csr_matrix((vals, ([i for i, _ in keys], [j for _, j in keys])), shape=(self.n, self.n))
 
 
 class _PhraseCounts:
-    """Per phrase, the pages using it and, per target, the pages where it already links there."""
+    """Per phrase (by number), the pages using it and, per target, the pages where it already links there."""
 
     def __init__(self, row: Mapping[str, int]) -> None:
         self.row = row
-        self.occurs: defaultdict[Words, set[int]] = defaultdict(set)
-        self.linked: defaultdict[tuple[Words, int], set[int]] = defaultdict(set)
+        self.occurs: defaultdict[int, set[int]] = defaultdict(set)
+        self.linked: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
 
-    def count(self, source: int, para: Paragraph, index: PhraseIndex) -> list[_Match]:
-        """Record where each phrase occurs and where it is linked already; the occurrences outside links.
-
-        A list, not a generator: this runs for every paragraph, and most have no match or one.
-        """
-        free: list[_Match] = []
+    def count(self, source: int, k: int, para: Paragraph, index: PhraseIndex, free: array[int]) -> None:
+        """Record where each phrase occurs and where it is linked already; add the occurrences outside links
+        (paragraph k of page `source`) to `free`."""
         for first, end, found in _outermost(index.find(para.sequence())):
             target = self.row.get(para.linked_to(first, end) or "", -1)
-            for words_ in found:
-                assert isinstance(words_, tuple)
-                self.occurs[words_].add(source)
+            for phrase_ in found:
+                assert isinstance(phrase_, int)
+                self.occurs[phrase_].add(source)
                 if target >= 0:
-                    self.linked[words_, target].add(source)
+                    self.linked[phrase_, target].add(source)
                 else:
-                    free.append((source, para, first, end, words_))
-        return free
+                    free.extend((source, k, first, end, phrase_))
 
-    def link_share(self, name: _Name) -> float:
+    def link_share(self, phrase_: int, name: _Name) -> float:
         """Of the other pages using these words, the share that link them to the target."""
-        pages = self.occurs.get(name.words, set())
-        linked = self.linked.get((name.words, name.target), set())
+        pages = self.occurs.get(phrase_, set())
+        linked = self.linked.get((phrase_, name.target), set())
         return (len(linked) - (name.target in linked)) / max(len(pages) - (name.target in pages), 1)
 
 
-def _strong_names(by_phrase: Mapping[Words, list[_Name]], counts: _PhraseCounts
-                  ) -> dict[Words, list[tuple[float, _Name]]]:
-    """Per phrase, its names weighing at least MIN_NAME, heaviest first.
+def _strong_names(by_phrase: Sequence[list[_Name]], counts: _PhraseCounts) -> dict[int, list[tuple[float, _Name]]]:
+    """Per phrase number, its names weighing at least MIN_NAME, heaviest first.
 
     A prior is shared between the pages whose titles offer the same words ('back pain' in many).
     """
     strong = {}
-    for words_, names in by_phrase.items():
+    for phrase_, names in enumerate(by_phrase):
         owners = len({nm.target for nm in names if nm.prior > 0}) or 1
-        weighed = [(max(nm.prior / owners, counts.link_share(nm)), nm) for nm in names]
+        weighed = [(max(nm.prior / owners, counts.link_share(phrase_, nm)), nm) for nm in names]
         kept = sorted(((w, nm) for w, nm in weighed if w >= MIN_NAME), key=lambda t: (-t[0], t[1].target))
         if kept:
-            strong[words_] = kept
+            strong[phrase_] = kept
     return strong
 
 
@@ -289,17 +317,13 @@ class ConceptEvidence:
         self.row = {u: i for i, u in enumerate(urls)}
         self.col = {c: j for j, c in enumerate(sorted({c for ms in mentions.values() for c in ms}
                                                       | {c for e in extracted.values() for c in e.about}))}
-        self.spread = Spread([list(mentions.get(u, {})) for u in urls])
-        self.named = self._matrix([(u, c, self.rarity(c)) for u, ms in mentions.items() for c in ms])
-        self.about = self._matrix([t for t in self._about_weights(extracted, targets) if t[2] >= MIN_WEIGHT])
+        spread = Spread([list(mentions.get(u, {})) for u in urls])  # only while weighing: a set per page
+        self.named = self._matrix([(u, c, concept_rarity(spread, c)) for u, ms in mentions.items() for c in ms])
+        self.about = self._matrix([t for t in self._about_weights(extracted, targets, spread) if t[2] >= MIN_WEIGHT])
         self.related = self._relations(relations)
 
-    def rarity(self, concept: str, page: int | None = None) -> float:
-        """0-1: how much naming the concept says; 'back pain', named everywhere, says little."""
-        return min(1.0, self.spread.idf(concept, page) / CONCEPT_RARE)
-
-    def _about_weights(self, extracted: Mapping[str, ArticleConcepts],
-                       targets: Sequence[bool]) -> Iterable[tuple[str, str, float]]:
+    def _about_weights(self, extracted: Mapping[str, ArticleConcepts], targets: Sequence[bool],
+                       spread: Spread) -> Iterable[tuple[str, str, float]]:
         """Each topic of B: its rarity, over the number of B's topics and of pages sharing the topic."""
         pages = [(u, e.about) for u, e in extracted.items() if u in self.row and targets[self.row[u]]]
         owners: dict[str, int] = {}
@@ -308,7 +332,7 @@ class ConceptEvidence:
                 owners[c] = owners.get(c, 0) + 1
         for u, about in pages:
             for c in about:
-                yield u, c, self.rarity(c, self.row[u]) / len(about) / owners[c]
+                yield u, c, concept_rarity(spread, c, self.row[u]) / len(about) / owners[c]
 
     def _matrix(self, triples: Sequence[tuple[str, str, float]]) -> sp.csr_matrix:
         kept = [(self.row[u], self.col[c], v) for u, c, v in triples if u in self.row and c in self.col]
@@ -338,6 +362,11 @@ class ConceptEvidence:
         """How much naming `concept` says about page `target` (0 when it is not one of its topics)."""
         i, j = self.row.get(target), self.col.get(concept)
         return float(self.about[i, j]) if i is not None and j is not None else 0.0
+
+
+def concept_rarity(spread: Spread, concept: str, page: int | None = None) -> float:
+    """0-1: how much naming the concept says; 'back pain', named everywhere, says little."""
+    return min(1.0, spread.idf(concept, page) / CONCEPT_RARE)
 
 
 def _clip(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -391,10 +420,11 @@ class _Explainer:
         return None
 
     def _phrase(self, i: int, j: int) -> list[Option]:
-        found = self.f.phrases.best.get((i, j))
-        if not found:
+        placed = self.f.phrases.best.get((i, j))
+        spot = placed.spot() if placed else None
+        if not placed or not spot:
             return []
-        weight, spot, kind = found
+        weight, kind = placed.weight, placed.name.kind
         title = self.f.pages[j].title
         reasons = {
             "title": f'uses the page title "{title}"',
@@ -472,7 +502,10 @@ class GapFinder:
             docs = [[*terms(a.title), *chain.from_iterable(p.terms for p in ps)]
                     for a, ps in zip(self.pages, self.paragraphs, strict=True)]
             self.vectors = tfidf(docs, max_df=MAX_DF)
-            self.phrases = PhraseEvidence(self.pages, self.paragraphs, Spread(docs), self.targets)
+            names = phrase_names(self.pages, Spread(docs), self.targets)
+            del docs  # the word lists and sets go before the text scan, which makes the build's peak
+            self.phrases = PhraseEvidence(self.pages, self.paragraphs, names)
+            del names
             self.concept = ConceptEvidence(self.urls, self.mentions, extracted, relations, self.targets)
             self.explainer = _Explainer(self, relations)
 

@@ -9,11 +9,11 @@ Spot(anchor='heat or ice', sentence='Use heat or ice for the first days.', secti
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
-from graph.analyse.lexical import STOPWORDS, PhraseIndex, Word, fast_fold, terms, words
+from graph.analyse.lexical import STOPWORDS, PhraseIndex, bounds, fast_fold, terms, words
 from graph.extract import is_negated
 from graph.ingest.sentences import clean, sentence_at
 from graph.records import Article, LinkKind
@@ -45,7 +45,7 @@ class LinkSpan:
     target: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     """One paragraph of running text with its content words and existing links."""
 
@@ -54,21 +54,30 @@ class Paragraph:
     terms: tuple[str, ...]  # the normalised content words, read once for phrase matching and similarity
     links: tuple[LinkSpan, ...]
     position: int
-
-    @cached_property
-    def words(self) -> tuple[Word, ...]:
-        """The content words with their offsets; only paragraphs that get a match need them."""
-        return tuple(words(self.text))
+    _bounds: array[int] | None = field(default=None, compare=False, repr=False)
 
     def sequence(self) -> tuple[str, ...]:
         """The normalised words, for phrase matching."""
         return self.terms
 
+    def span(self, first: int, end: int) -> tuple[int, int]:
+        """Characters from the start of word `first` to the end of word `end - 1`."""
+        flat = self._offsets()
+        return flat[first], flat[len(flat) // 2 + end - 1]
+
+    def _offsets(self) -> array[int]:
+        """Word starts then ends (`lexical.bounds`), found on first need: only paragraphs a phrase matches."""
+        flat = self._bounds
+        if flat is None:
+            flat = bounds(self.text)
+            object.__setattr__(self, "_bounds", flat)  # a cache: frozen for users, filled once here
+        return flat
+
     def linked_to(self, first: int, end: int) -> str | None:
         """The target of the link whose anchor holds words first..end-1, if one does."""
         if not self.links:
             return None
-        start, stop = self.words[first][1], self.words[end - 1][2]
+        start, stop = self.span(first, end)
         return next((lk.target for lk in self.links if lk.start <= start and stop <= lk.end), None)
 
     def spot(self, first: int, end: int, lead: Sequence[str] = (), small: Collection[str] = ()) -> Spot | None:
@@ -80,7 +89,8 @@ class Paragraph:
         """
         if not self._tight(first, end, small):
             return None
-        start, stop = _extend(self.text, self.words[first][1], lead), self.words[end - 1][2]
+        start, stop = self.span(first, end)
+        start = _extend(self.text, start, lead)
         if any(lk.start < stop and start < lk.end for lk in self.links):
             return None
         if is_negated(self.text[max(0, start - 60) : start]):
@@ -90,8 +100,10 @@ class Paragraph:
 
     def _tight(self, first: int, end: int, small: Collection[str]) -> bool:
         """Consecutive words are separated only by spaces, hyphens and at most MAX_GLUE small words."""
-        for (_, _, a), (_, b, _) in zip(self.words[first : end - 1], self.words[first + 1 : end], strict=True):
-            between = fast_fold(self.text[a:b])
+        flat = self._offsets()
+        stops = len(flat) // 2
+        for k in range(first, end - 1):
+            between = fast_fold(self.text[flat[stops + k] : flat[k + 1]])
             tokens = _TOKEN.findall(between)
             if len(tokens) > MAX_GLUE or any(t not in GLUE and t not in small and len(t) > 1 for t in tokens):
                 return False
