@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from graph import iris
 from graph.analyse.findings import AmbiguousAnchor, Findings, MissingKind, MissingLink
+from graph.analyse.links import REACHES
 from graph.iris import LG, PROV, RDF, SCHEMA, SKOS, XSD
 from graph.records import (
     Article,
@@ -25,7 +26,6 @@ from graph.records import (
 from graph.vocab import Vocabulary
 
 A = ox.NamedNode(f"{RDF}type")
-LINKED = (LinkStatus.OK, LinkStatus.REDIRECT)
 Q = ox.Quad
 
 
@@ -141,7 +141,7 @@ def _link(out: list[ox.Quad], page: ox.NamedNode, url: str, i: int, link: Link) 
     out += (Q(node, LG_KIND, _KIND[link.kind], page), Q(node, LG_STATUS, _STATUS[link.status], page),
             Q(node, LG_RECOVERED, TRUE if link.recovered else FALSE, page))
     pred = _LINK_PREDICATE.get(link.kind)
-    if pred and target is not None and link.status in LINKED and link.target != url:
+    if pred and target is not None and link.status in REACHES and link.target != url:
         out.append(Q(page, pred, target, page))
 
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph.analyse.gaps import publishable
-from graph.analyse.links import COUNTED, REACHES
-from graph.records import Article, ArticleConcepts, Concept, Link, LinkKind
+from graph.analyse.links import reaches_article
+from graph.records import Article, ArticleConcepts, Concept, LinkKind
 
 SEVERAL_TARGETS, GENERIC = "several-targets", "generic"
 #: Anchor texts (after `anchor_key`) that say nothing about their target.
@@ -54,11 +54,6 @@ def anchor_key(text: str) -> str:
     return _EDGES.sub("", _SPACE.sub(" ", text.casefold()).strip())
 
 
-def _internal(article: Article, link: Link) -> bool:
-    """A body or related link to another article (redirects count as links to where they land)."""
-    return link.kind in COUNTED and link.status in REACHES and bool(link.target) and link.target != article.url
-
-
 def anchor_issues(articles: Sequence[Article]) -> list[AnchorIssue]:
     """Generic anchors in running text, and anchors linking to more than one page.
 
@@ -69,7 +64,7 @@ def anchor_issues(articles: Sequence[Article]) -> list[AnchorIssue]:
     for a in articles:
         for lk in a.links:
             key = anchor_key(lk.anchor)
-            if key and _internal(a, lk) and (lk.kind is LinkKind.BODY or key not in GENERIC_ANCHORS):
+            if key and reaches_article(a, lk) and (lk.kind is LinkKind.BODY or key not in GENERIC_ANCHORS):
                 groups[key].append((lk.anchor.strip(), lk.target or ""))
     issues = [_issue(key, found) for key, found in groups.items()]
     return sorted((i for i in issues if i), key=lambda i: (i.issue != GENERIC, -i.count, i.anchor.casefold(), i.anchor))

@@ -28,16 +28,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from graph.analyse.links import LinkAnalysis
-from graph.records import Article, ArticleConcepts, Concept, ConceptType, LinkKind, LinkStatus, PageMetrics
+from graph.analyse.links import LinkAnalysis, reaches_article
+from graph.records import Article, ArticleConcepts, Concept, ConceptType, LinkKind, PageMetrics
 from graph.vocab import Vocabulary
 
 #: Clicks from a start page beyond which a page is deep (the deep-pages query).
 DEEP = 3
 #: Link kinds the anchors query groups (every kind but external), as lg:kind spells them.
 ANCHOR_KINDS = (LinkKind.BODY, LinkKind.RELATED, LinkKind.NAV)
-_LINKING = (LinkKind.BODY, LinkKind.RELATED)
-_REACHING = (LinkStatus.OK, LinkStatus.REDIRECT)
 
 
 class MissingKind(StrEnum):
@@ -174,8 +172,7 @@ def _index(articles: Sequence[Article], extracted: Mapping[str, ArticleConcepts]
 
 def _linked_articles(article: Article) -> frozenset[str]:
     """What the model writes as schema:significantLink or schema:relatedLink of the page."""
-    return frozenset(lk.target for lk in article.links
-                     if lk.target and lk.target != article.url and lk.kind in _LINKING and lk.status in _REACHING)
+    return frozenset(lk.target for lk in article.links if lk.target and reaches_article(article, lk))
 
 
 def _related(vocab: Vocabulary, predicate: str) -> dict[str, tuple[str, ...]]:

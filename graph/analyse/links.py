@@ -28,6 +28,12 @@ class LinkAnalysis:
     articulation: frozenset[str] = frozenset()
 
 
+def reaches_article(article: Article, link: Link) -> bool:
+    """A body or related link to another article (redirects count as links to where they land): what the
+    model writes as schema:significantLink or schema:relatedLink."""
+    return link.kind in COUNTED and link.status in REACHES and bool(link.target) and link.target != article.url
+
+
 def _counts(link: Link, source: str, urls: set[str]) -> bool:
     return link.kind in COUNTED and link.status in REACHES and link.target in urls and link.target != source
 
